@@ -1,0 +1,1 @@
+"""One module per ``mlliteracy`` subcommand (see :mod:`mlliteracy.cli`)."""

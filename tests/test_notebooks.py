@@ -1,0 +1,98 @@
+"""Every notebook is a test.
+
+* papermill executes every notebook in ``notebooks/`` and ``solutions/`` with ``QUICK = True``
+  in its own folder (a crash or an error output fails);
+* nbval (``--nbval-lax``, configured in pyproject) re-runs the committed lessons in full mode and
+  compares the outputs of cells tagged ``nbval-check-output`` (counts, shapes, scores);
+* the committed lessons are checked for the house rules: outline, a ``parameters`` cell,
+  outputs present and free of volatile noise.
+
+Notebooks are discovered, so a notebook added later is picked up without editing this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlliteracy.workbook import find_notebooks, has_parameters_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = find_notebooks(ROOT, "notebooks")
+EXECUTED = LESSONS + find_notebooks(ROOT, "solutions")
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(ROOT).with_suffix("").as_posix()
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _text(cell: dict) -> str:
+    return "".join(cell.get("source", ""))
+
+
+def test_there_are_notebooks():
+    assert any(p.name == "00_start_here.ipynb" for p in LESSONS)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", EXECUTED, ids=_id)
+def test_notebook_executes_in_quick_mode(path: Path, tmp_path: Path):
+    from mlliteracy.workbook import execute
+
+    nb = execute(path, tmp_path / path.name, quick=True, timeout=600)
+    errors = [
+        out
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert not errors, f"{_id(path)} produced an error output: {errors[0].get('ename')}"
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected, "papermill found no `parameters` cell to override"
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=_id)
+def test_notebook_has_quick_parameter(path: Path):
+    nb = _load(path)
+    assert has_parameters_cell(nb), "tag one cell `parameters` (papermill)"
+    params = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    assert re.search(r"^QUICK\s*=\s*False\b", _text(params), re.M), "parameters need QUICK = False"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_lesson_follows_outline(path: Path):
+    cells = _load(path)["cells"]
+    markdown = "\n".join(_text(c) for c in cells if c["cell_type"] == "markdown")
+    assert _text(cells[0]).startswith("# "), "first cell is the title"
+    assert re.search(r"you will learn", markdown, re.I), "missing 'You will learn'"
+    assert re.search(r"^## Summary", markdown, re.M), "missing '## Summary'"
+    code = [c for c in cells if c["cell_type"] == "code"]
+    too_long = [i for i, c in enumerate(code) if len(_text(c).splitlines()) > 15]
+    assert not too_long, f"code cells over 15 lines (index among code cells): {too_long}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_lesson_is_committed_with_clean_outputs(path: Path):
+    nb = _load(path)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and _text(c).strip()]
+    counts = [c.get("execution_count") for c in code]
+    assert None not in counts, "run `make notebooks` so every code cell has its output"
+    assert counts == sorted(counts), "cells were run out of order; run `make notebooks`"
+    assert "papermill" not in nb["metadata"], "volatile papermill metadata committed"
+    text = json.dumps([c.get("outputs", []) for c in code])
+    for pattern, what in [
+        (r"0x[0-9a-f]{8,}", "a memory address"),
+        (r"/(?:root|home|tmp|work)/", "an absolute path"),
+        (r"\b20\d\d-\d\d-\d\d[T ]\d\d:\d\d", "a wall-clock date"),
+    ]:
+        assert not re.search(pattern, text), f"outputs contain {what}"
+    assert '"output_type": "error"' not in text, "committed outputs contain an error"
+    checked = [c for c in code if "nbval-check-output" in c["metadata"].get("tags", [])]
+    assert checked, "tag the cells with key results `nbval-check-output` so nbval compares them"
