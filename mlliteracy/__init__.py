@@ -20,6 +20,9 @@ _EXPORTS: dict[str, str] = {
     "lessons": "curriculum",
     "workbook_map": "curriculum",
     "set_seed": "workbook",
+    # data
+    "Dataset": "data",
+    "load_digits": "data",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
