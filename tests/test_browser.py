@@ -68,3 +68,50 @@ def test_start_here_runs_in_the_browser(browser, lab):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "00_start_here.png"), full_page=True)
     page.close()
+
+
+def _rerun_cell_containing(page, text: str) -> None:
+    cell = page.locator(".jp-CodeCell").filter(has=page.locator(".jp-InputArea", has_text=text))
+    cell.first.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Escape")  # command mode, then run this one cell in place
+    page.keyboard.press("Control+Enter")
+
+
+def test_autopsy_lesson_widget_and_netron_work_in_the_browser(browser, lab):
+    assert (ROOT / AUTOPSY).exists(), f"{AUTOPSY} is missing"
+    page = _open(browser, lab, AUTOPSY)
+    run_all_cells(page, timeout_s=420)
+    _assert_no_errors(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    # the weight explorer renders, and picking another tensor redraws the plot
+    select = page.locator(".widget-dropdown select").first
+    select.scroll_into_view_if_needed()
+    image = page.locator(".widget-image").first
+    before = image.get_attribute("src")
+    assert before and before.startswith(("blob:", "data:"))
+    options = select.locator("option").all_inner_texts()
+    assert len(options) > 1
+    select.select_option(label=options[1])
+    page.wait_for_function(
+        "([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before]
+    )
+    page.screenshot(path=str(SHOTS / "02_model_autopsy_weights.png"))
+
+    # the lesson stops Netron in its last cell; start the view again, as a learner would
+    _rerun_cell_containing(page, "mll.netron(")
+    iframe = page.locator(".jp-OutputArea-output iframe").first
+    iframe.wait_for(timeout=60_000)
+    assert "127.0.0.1" in iframe.get_attribute("src")
+    graph = page.frame_locator(".jp-OutputArea-output iframe").first
+    # Netron asks once for cookie consent (its offline check of the country fails); accept as a
+    # learner would, then the model loads
+    accept = graph.get_by_text("Accept", exact=True)
+    accept.wait_for(timeout=60_000)
+    accept.click()
+    nodes = graph.locator("svg g.node")
+    nodes.first.wait_for(timeout=60_000)
+    assert nodes.count() > 3
+    iframe.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "02_model_autopsy_netron.png"))
+    page.close()

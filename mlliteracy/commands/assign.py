@@ -1,0 +1,33 @@
+"""Generate exercises/ from solutions/ (solution regions become placeholders, keys hashed).
+
+With --check nothing is written: exit 1 and list the exercises that are out of date.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=".", help="workbook checkout (default: .)")
+    parser.add_argument("--check", action="store_true", help="only report stale exercises")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..grading.assign import assign_exercises
+
+    report = assign_exercises(args.root, check=args.check)
+    if args.check:
+        for rel in report.stale:
+            print(f"stale: {rel}")
+        if report.stale:
+            print(f"{len(report.stale)} exercise(s) out of date: run `mlliteracy assign`")
+            return 1
+        print("exercises are up to date")
+        return 0
+    for rel in report.written:
+        print(f"wrote {rel}")
+    for rel in report.removed:
+        print(f"removed {rel} (its solution is gone)")
+    print(f"{len(report.written)} written, {len(report.removed)} removed")
+    return 0

@@ -1,0 +1,50 @@
+"""Grade submitted notebooks into a CSV gradebook, each in its own kernel with limits.
+
+Re-running the same command resumes: submissions already graded with the same content and key
+are kept unless --force. Rows: submission, status (graded, timeout, out_of_memory, crashed,
+invalid_notebook), score, max_score, one column per question, needs_review, reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebooks or folders")
+    parser.add_argument(
+        "--out", default="gradebook.csv", help="gradebook CSV (default: gradebook.csv)"
+    )
+    parser.add_argument(
+        "--feedback", metavar="DIR", help="write one HTML feedback page per learner"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="submissions in parallel (default: 1)")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per submission (300)")
+    parser.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell (60)")
+    parser.add_argument("--memory-mb", type=float, default=2048, help="kernel memory limit (2048)")
+    parser.add_argument("--force", action="store_true", help="re-grade unchanged submissions")
+    parser.add_argument("--root", default=".", help="checkout with solutions/ (default: .)")
+    parser.add_argument("--solution", help="grade against this solution notebook instead")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..grading.grade import grade_submissions
+    from ..grading.gradebook import summary
+
+    report = grade_submissions(
+        args.submissions,
+        args.out,
+        root=args.root,
+        solution=args.solution,
+        feedback=args.feedback,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        cell_timeout=args.cell_timeout,
+        memory_mb=args.memory_mb,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    print(f"{args.out}: {len(report.rows)} rows ({report.graded} run now, {report.skipped} kept)")
+    print(summary(list(report.rows)))
+    return 0

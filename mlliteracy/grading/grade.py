@@ -1,0 +1,350 @@
+"""Grade a batch of submissions: one kernel each, time and memory limits, resumable gradebook.
+
+Each submission runs in its own worker process (:mod:`mlliteracy.grading.execute`) and kernel.
+This process watches every worker: past ``timeout`` seconds, or when the resident memory of the
+kernel's process tree passes ``memory_mb`` (psutil; not ``RLIMIT_AS``, which breaks
+``import torch``), the whole tree is killed and the row says ``timeout`` / ``out_of_memory``.
+Answers come back as plain JSON and are scored here against the key read from the instructor's
+solution notebook, never against anything in the submission.
+
+Example:
+    >>> report = grade_submissions(["subs/"], "gradebook.csv", jobs=2)
+    >>> report.rows[0]["status"]
+    'graded'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import MLLError
+from .assign import METADATA_KEY, read_key
+from .checks import CheckResult, score_question
+from .feedback import feedback_page
+from .gradebook import GradeReport, read_gradebook, write_gradebook
+from .key import compile_key, key_hash
+from .submissions import collect, is_own_output, sha256_of, validate
+
+POLL_S = 0.05
+
+
+@dataclass
+class _Key:
+    name: str
+    compiled: dict[str, Any]
+    hash: str
+
+    @property
+    def max_score(self) -> float:
+        return sum(q["points"] for q in self.compiled["questions"].values())
+
+    @property
+    def variables(self) -> list[str]:
+        names: list[str] = []
+        for q in self.compiled["questions"].values():
+            names.append(q["answer"])
+            names += [c["cites_variable"] for c in q["criteria"] if "cites_variable" in c]
+        return list(dict.fromkeys(names))
+
+
+@dataclass
+class _Job:
+    submission: str
+    path: Path
+    sha: str
+    key: _Key
+    workdir: str
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Keys:
+    """Answer keys read from the instructor's solutions (cached per solution file)."""
+
+    def __init__(self, root: Path, solution: str | Path | None):
+        self.root, self.solution, self.cache = root, solution, {}
+
+    def get(self, nb: dict[str, Any]) -> tuple[_Key | None, str]:
+        if self.solution is not None:
+            path = Path(self.solution)
+        else:
+            name = (nb.get("metadata", {}).get(METADATA_KEY) or {}).get("exercise")
+            if not isinstance(name, str) or not re.fullmatch(r"[\w./-]+", name) or ".." in name:
+                return None, "no exercise named in its metadata; grade it with --solution"
+            path = self.root / "solutions" / f"{name}.ipynb"
+        if path not in self.cache:
+            self.cache[path] = self._load(path)
+        return self.cache[path]
+
+    def _load(self, path: Path) -> tuple[_Key | None, str]:
+        try:
+            spec = read_key(json.loads(path.read_text(encoding="utf-8")), str(path))
+        except (OSError, ValueError):
+            return None, f"no readable solution notebook at {path}"
+        if spec is None:
+            return None, f"the solution {path} has no ### BEGIN ANSWER KEY region"
+        compiled = compile_key(spec)
+        return _Key(compiled["name"], compiled, key_hash(compiled)), ""
+
+
+def score_answers(key: _Key, answers: dict[str, Any]) -> list[CheckResult]:
+    """Score exported answers against the full key (hidden checks included)."""
+    return [
+        score_question(
+            key.name, qid, q, answers.get(q["answer"]), answers, strong=True, all_hints=True
+        )
+        for qid, q in key.compiled["questions"].items()
+    ]
+
+
+def _row(submission: str, sha: str, key: _Key | None, status: str, reason: str, results) -> dict:
+    row: dict[str, Any] = {
+        "submission": submission,
+        "status": status,
+        "score": round(sum(r.score for r in results), 2),
+        "max_score": key.max_score if key else 0,
+    }
+    for r in results:
+        row[r.question] = r.score
+    row.update(
+        needs_review=" ".join(r.question for r in results if r.review and r.answered),
+        reason=reason,
+        exercise=key.name if key else "",
+        sha256=sha,
+        key_sha256=key.hash if key else "",
+    )
+    return row
+
+
+def _tree(pid: int) -> list[Any]:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _rss_mb(pid: int) -> float:
+    import psutil
+
+    total = 0
+    for p in _tree(pid):
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 2**20
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    import psutil
+
+    procs = _tree(proc.pid)
+    with contextlib.suppress(psutil.Error):
+        procs.insert(0, psutil.Process(proc.pid))
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(procs, timeout=5)
+    proc.wait()
+
+
+def _feedback_name(submission: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", submission.lstrip("./")).strip("_") + ".html"
+
+
+def grade_submissions(
+    submissions: Sequence[str | Path],
+    out: str | Path,
+    *,
+    root: str | Path = ".",
+    solution: str | Path | None = None,
+    feedback: str | Path | None = None,
+    jobs: int = 1,
+    timeout: float = 300,
+    cell_timeout: int = 60,
+    memory_mb: float = 2048,
+    force: bool = False,
+    progress: bool = True,
+) -> GradeReport:
+    """Grade notebooks into a CSV gradebook (and HTML feedback), resuming earlier runs.
+
+    Args:
+        submissions: notebook files and/or folders of them.
+        out: the gradebook CSV (rewritten atomically after every submission).
+        root: the checkout whose ``solutions/`` hold the answer keys.
+        solution: grade everything against this solution notebook instead.
+        feedback: folder for one HTML page per submission.
+        jobs: submissions graded in parallel.
+        timeout: seconds per submission, kernel start included.
+        cell_timeout: seconds per cell (the cell is interrupted, the rest still runs).
+        memory_mb: resident memory limit of one submission's kernel process tree.
+        force: re-grade submissions already in the gradebook with the same content.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        A :class:`GradeReport` with every row of the gradebook.
+
+    Example:
+        >>> grade_submissions(["submissions/"], "gradebook.csv", jobs=2).rows[0]["status"]
+    """
+    for name, value, low in [
+        ("jobs", jobs, 1),
+        ("timeout", timeout, 1),
+        ("cell_timeout", cell_timeout, 1),
+        ("memory_mb", memory_mb, 64),
+    ]:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low:
+            raise MLLError(f"{name}={value!r} is too small or not a number; use a number >= {low}")
+    own = [Path(out).resolve(), *([Path(feedback).resolve()] if feedback else [])]
+    files = [f for f in collect(submissions) if not is_own_output(f, own)]
+    if not files:
+        raise MLLError(
+            f"submissions={list(map(str, submissions))} holds no files; pass notebooks or folders"
+        )
+    out = Path(out)
+    book = {r["submission"]: r for r in read_gradebook(out)}
+    keys = _Keys(Path(root), solution)
+    if solution is not None:
+        key, reason = keys.get({})
+        if key is None:
+            raise MLLError(f"solution={str(solution)!r}: {reason}; pass a solution notebook")
+    fb_dir = Path(feedback) if feedback else None
+    if fb_dir:
+        fb_dir.mkdir(parents=True, exist_ok=True)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(files), unit="nb", file=sys.stderr, disable=not progress, desc="grading")
+    pending: deque[_Job] = deque()
+    skipped = ran = 0
+
+    def record(row: dict[str, Any], results=(), errors=()) -> None:
+        book[row["submission"]] = row
+        write_gradebook(out, book.values())
+        if fb_dir:
+            page = feedback_page(row["submission"], row, list(results), list(errors))
+            (fb_dir / _feedback_name(row["submission"])).write_text(page, encoding="utf-8")
+        bar.update(1)
+
+    for path in files:
+        submission = os.path.normpath(str(path))
+        sha = sha256_of(path)
+        nb, reason = validate(path)
+        key = None
+        if nb is not None:
+            key, reason = keys.get(nb)
+        if key is None:
+            ran += 1
+            record(_row(submission, sha, None, "invalid_notebook", reason, []))
+            continue
+        old = book.get(submission)
+        if not force and old and old.get("sha256") == sha and old.get("key_sha256") == key.hash:
+            skipped += 1
+            bar.update(1)
+            continue
+        pending.append(_Job(submission, path, sha, key, ""))
+
+    running: list[_Job] = []
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                job = pending.popleft()
+                _start(job, cell_timeout)
+                running.append(job)
+            time.sleep(POLL_S)
+            for job in list(running):
+                outcome = _poll(job, timeout, memory_mb)
+                if outcome is None:
+                    continue
+                running.remove(job)
+                ran += 1
+                status, reason, answers, errors = outcome
+                if errors and not reason:
+                    reason = f"{len(errors)} cell(s) raised an error; first: {errors[0]}"
+                results = score_answers(job.key, answers)
+                record(
+                    _row(job.submission, job.sha, job.key, status, reason, results), results, errors
+                )
+                shutil.rmtree(job.workdir, ignore_errors=True)
+    finally:
+        for job in running:
+            if job.proc is not None and job.proc.poll() is None:
+                _kill(job.proc)
+            shutil.rmtree(job.workdir, ignore_errors=True)
+        bar.close()
+    order = [os.path.normpath(str(p)) for p in files]
+    rows = [book[s] for s in order] + [r for s, r in book.items() if s not in set(order)]
+    write_gradebook(out, rows)
+    rows = read_gradebook(out)  # the rows exactly as the CSV holds them (text)
+    return GradeReport(str(out), tuple(rows), ran, skipped)
+
+
+def _start(job: _Job, cell_timeout: int) -> None:
+    job.workdir = tempfile.mkdtemp(prefix="mll-grade-")  # created only when the job starts
+    nb_copy = Path(job.workdir) / "submission.ipynb"
+    shutil.copyfile(job.path, nb_copy)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "MLL_GRADING": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlliteracy.grading.execute",
+        str(nb_copy),
+        str(Path(job.workdir) / "result.json"),
+        "--answers",
+        ",".join(job.key.variables),
+        "--cell-timeout",
+        str(int(cell_timeout)),
+    ]
+    log = open(Path(job.workdir) / "worker.log", "wb")  # noqa: SIM115 - closed in _poll
+    job.extra["log"] = log
+    job.proc = subprocess.Popen(
+        cmd, cwd=job.workdir, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
+    )
+    job.started = time.monotonic()
+
+
+def _poll(job: _Job, timeout: float, memory_mb: float):
+    """None while running; else (status, reason, answers, errors)."""
+    assert job.proc is not None
+    if job.proc.poll() is None:
+        rss = _rss_mb(job.proc.pid)
+        job.extra["peak"] = max(job.extra.get("peak", 0.0), rss)
+        if rss > memory_mb:
+            _kill(job.proc)
+            job.extra["log"].close()
+            return "out_of_memory", f"the kernel used over {memory_mb:g} MB and was stopped", {}, []
+        if time.monotonic() - job.started > timeout:
+            _kill(job.proc)
+            job.extra["log"].close()
+            return (
+                "timeout",
+                f"the submission ran past the {timeout:g} s limit and was stopped",
+                {},
+                [],
+            )
+        return None
+    job.extra["log"].close()
+    try:
+        result = json.loads((Path(job.workdir) / "result.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "crashed", f"the grading worker exited with code {job.proc.returncode}", {}, []
+    answers = result.get("answers") if isinstance(result.get("answers"), dict) else {}
+    return (
+        result.get("status", "crashed"),
+        result.get("reason", ""),
+        answers,
+        result.get("errors", []),
+    )

@@ -1,0 +1,228 @@
+"""Answer keys: the instructor's plain key, validated and sealed so learners cannot read it.
+
+An answer key is a Python literal written in the solution notebook between the
+``### BEGIN ANSWER KEY`` / ``### END ANSWER KEY`` markers::
+
+    KEY = {"name": "beginner/knowledge_check", "questions": {
+        "q_params": {"points": 2, "answer": "query_params", "criteria": [
+            {"name": "the count is right", "equals": 147840, "hint": "weight + bias"}]}}}
+
+:func:`compile_key` turns expected values into salted hashes (strings and numbers are
+canonicalised first), so the sealed key in ``exercises/`` shows criteria names, hints and points,
+never an expected value. Tolerances are expressed as significant digits (``"sig": 3``).
+
+Example:
+    >>> sealed = seal(compile_key(KEY))
+    >>> unseal(sealed)["questions"]["q_params"]["points"]
+    2
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from typing import Any
+
+from ..errors import MLLError
+
+KEY_PREFIX = "mll-key-v1:"
+#: criterion kinds whose expected value is secret (hashed) vs plain properties
+SECRET_KINDS = ("equals", "one_of", "mentions", "before")
+PLAIN_KINDS = ("type", "length", "min_words", "cites_variable")
+TYPES = ("number", "text", "list", "dict", "bool")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_WORD = re.compile(r"[a-z0-9%$.]+")
+MAX_NGRAM = 4
+
+
+# ----------------------------------------------------------------------------- canonical forms
+def canon(value: Any, sig: int | None = None) -> str:
+    """Canonical text of a plain value: case- and space-insensitive text, numbers to ``sig``."""
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return canon_number(value, sig)
+    if isinstance(value, str):
+        number = parse_number(value)
+        if number is not None and sig is not None:
+            return canon_number(number, sig)
+        return " ".join(value.casefold().split()).rstrip(".")
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(canon(v, sig) for v in value) + "]"
+    if isinstance(value, dict):
+        items = sorted((canon(k), canon(v, sig)) for k, v in value.items())
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    return f"<{type(value).__name__}>"
+
+
+def canon_number(value: float, sig: int | None) -> str:
+    value = float(value)
+    if not math.isfinite(value):
+        return str(value)
+    if sig is None:
+        return str(int(value)) if value.is_integer() else format(value, ".6g")
+    return format(value, f".{sig}g")
+
+
+def parse_number(text: str) -> float | None:
+    """``"$1,234.5"`` -> 1234.5; ``None`` when the text is not a single number."""
+    cleaned = text.strip().replace(",", "").lstrip("$").rstrip("x%").strip()
+    try:
+        return float(cleaned)
+    except ValueError:
+        return None
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens of free text (hyphens and slashes split words)."""
+    raw = _WORD.findall(text.casefold().replace("-", " ").replace("/", " "))
+    return [t for t in (w.strip(".") for w in raw) if t]
+
+
+def ngrams(text: str, n_max: int = MAX_NGRAM) -> set[str]:
+    """Every run of 1 to ``n_max`` consecutive words (what ``mentions`` criteria match)."""
+    toks = words(text)
+    return {" ".join(toks[i : i + n]) for n in range(1, n_max + 1) for i in range(len(toks))}
+
+
+def digest(salt: str, text: str) -> str:
+    return hashlib.sha256(f"{salt}\x1f{text}".encode()).hexdigest()[:20]
+
+
+# ----------------------------------------------------------------------------- compile / seal
+def compile_key(spec: dict[str, Any]) -> dict[str, Any]:
+    """Validate an instructor key and replace every secret expected value by salted hashes.
+
+    Args:
+        spec: the plain key (``name``, ``questions``), as written in the solution notebook.
+
+    Returns:
+        The sealed-able key: same structure, ``equals``/``one_of``/``mentions``/``before``
+        replaced by ``*_hash`` lists. Compiling a compiled key returns it unchanged.
+    """
+    if not isinstance(spec, dict) or not isinstance(spec.get("questions"), dict):
+        raise MLLError(
+            f"answer key={type(spec).__name__} is not a dict with 'name' and 'questions'; "
+            "write KEY = {'name': 'level/exercise', 'questions': {...}}"
+        )
+    name = spec.get("name")
+    if not isinstance(name, str) or not name:
+        raise MLLError(f"answer key name={name!r} must be a non-empty string like 'beginner/x'")
+    if not spec["questions"]:
+        raise MLLError("answer key has no questions; add at least one under 'questions'")
+    out = {"name": name, "questions": {}}
+    for qid, q in spec["questions"].items():
+        out["questions"][qid] = _compile_question(name, qid, q)
+    return out
+
+
+def _compile_question(name: str, qid: Any, q: Any) -> dict[str, Any]:
+    where = f"question {qid!r}"
+    if not isinstance(qid, str) or not _IDENT.match(qid):
+        raise MLLError(f"question id={qid!r} must be an identifier such as 'q1_kinds'")
+    if not isinstance(q, dict):
+        raise MLLError(f"{where}={type(q).__name__} must be a dict with points/answer/criteria")
+    points = q.get("points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+        raise MLLError(f"{where}: points={points!r} must be a positive number")
+    answer = q.get("answer")
+    if not isinstance(answer, str) or not _IDENT.match(answer):
+        raise MLLError(f"{where}: answer={answer!r} must name the variable holding the answer")
+    criteria = q.get("criteria")
+    if not isinstance(criteria, list) or not criteria:
+        raise MLLError(f"{where}: criteria={criteria!r} must be a non-empty list of dicts")
+    salt = f"{name}/{qid}"
+    compiled = [_compile_criterion(salt, where, i, c) for i, c in enumerate(criteria)]
+    out = {"points": points, "answer": answer, "criteria": compiled}
+    if q.get("review"):
+        out["review"] = str(q["review"])
+    return out
+
+
+def _compile_criterion(salt: str, where: str, i: int, c: Any) -> dict[str, Any]:
+    if not isinstance(c, dict):
+        raise MLLError(f"{where}: criterion {i}={c!r} must be a dict")
+    if any(k.endswith("_hash") for k in c):  # already compiled
+        return dict(c)
+    kinds = [k for k in (*SECRET_KINDS, *PLAIN_KINDS) if k in c]
+    if len(kinds) != 1:
+        raise MLLError(
+            f"{where}: criterion {i} has kinds={kinds}; give exactly one of "
+            f"{', '.join(SECRET_KINDS + PLAIN_KINDS)}"
+        )
+    kind = kinds[0]
+    out: dict[str, Any] = {"name": str(c.get("name") or f"check {i + 1}")}
+    for opt in ("path", "sig", "hint", "hint2", "hidden"):
+        if opt in c:
+            out[opt] = c[opt]
+    sig = c.get("sig")
+    value = c[kind]
+    if kind == "equals":
+        out["equals_hash"] = [digest(salt, canon(value, sig))]
+    elif kind == "one_of":
+        if not isinstance(value, list) or not value:
+            raise MLLError(f"{where}: criterion {i} one_of={value!r} must be a non-empty list")
+        out["equals_hash"] = sorted({digest(salt, canon(v, sig)) for v in value})
+    elif kind == "mentions":
+        phrases = [value] if isinstance(value, str) else value
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            raise MLLError(f"{where}: criterion {i} mentions={value!r} must be text or a list")
+        bad = [p for p in phrases if not 1 <= len(words(p)) <= MAX_NGRAM]
+        if bad:
+            raise MLLError(f"{where}: mentions {bad!r} must be 1 to {MAX_NGRAM} words each")
+        out["mentions_hash"] = sorted({digest(salt, " ".join(words(p))) for p in phrases})
+    elif kind == "before":
+        if not (isinstance(value, list) and len(value) == 2):
+            raise MLLError(f"{where}: criterion {i} before={value!r} must be [first, second]")
+        out["before_hash"] = [digest(salt, canon(value[0]) + "\x1e" + canon(value[1]))]
+    elif kind == "type":
+        if value not in TYPES:
+            raise MLLError(f"{where}: criterion {i} type={value!r} is not one of {TYPES}")
+        out["type"] = value
+    elif kind == "cites_variable":
+        if not isinstance(value, str) or not _IDENT.match(value):
+            raise MLLError(f"{where}: criterion {i} cites_variable={value!r} must be a name")
+        out["cites_variable"] = value
+    else:  # length, min_words
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise MLLError(f"{where}: criterion {i} {kind}={value!r} must be an integer >= 0")
+        out[kind] = value
+    return out
+
+
+def seal(compiled: dict[str, Any], *, drop_hidden: bool = True) -> str:
+    """One line of text holding the compiled key (hidden criteria dropped for learners)."""
+    key = public(compiled) if drop_hidden else compiled
+    raw = json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return KEY_PREFIX + base64.b64encode(raw.encode()).decode()
+
+
+def unseal(text: str) -> dict[str, Any]:
+    """The compiled key from :func:`seal`'s text."""
+    if not isinstance(text, str) or not text.startswith(KEY_PREFIX):
+        raise MLLError(
+            f"key={str(text)[:30]!r} is not a sealed key; regenerate the exercise "
+            "with `mlliteracy assign`"
+        )
+    try:
+        return json.loads(base64.b64decode(text[len(KEY_PREFIX) :]))
+    except (ValueError, TypeError) as err:
+        raise MLLError("the sealed key is damaged; regenerate with `mlliteracy assign`") from err
+
+
+def public(compiled: dict[str, Any]) -> dict[str, Any]:
+    """The key without hidden criteria (what a learner's notebook may hold)."""
+    questions = {}
+    for qid, q in compiled["questions"].items():
+        visible = [c for c in q["criteria"] if not c.get("hidden")]
+        questions[qid] = {**q, "criteria": visible, "hidden": len(q["criteria"]) - len(visible)}
+    return {"name": compiled["name"], "questions": questions}
+
+
+def key_hash(compiled: dict[str, Any]) -> str:
+    """A short hash of a compiled key: a changed key means submissions are re-graded."""
+    raw = json.dumps(compiled, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]

@@ -1,0 +1,241 @@
+"""Answer keys and instant feedback: hashing hides answers, checks judge the right way."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.errors import MLLError
+from mlliteracy.grading.checks import score_question, to_plain
+from mlliteracy.grading.key import canon, compile_key, public, seal, unseal
+
+KEY = {
+    "name": "unit",
+    "questions": {
+        "q_kind": {
+            "points": 3,
+            "answer": "kind",
+            "criteria": [
+                {"name": "right kind", "equals": "hyperparameter", "hint": "H1", "hint2": "H2"},
+                {"name": "secret", "equals": "hyperparameter", "hidden": True, "hint": "HID"},
+            ],
+        },
+        "q_num": {
+            "points": 2,
+            "answer": "num",
+            "criteria": [
+                {"name": "a number", "type": "number"},
+                {"name": "close", "equals": 0.516, "sig": 2},
+            ],
+        },
+        "q_order": {
+            "points": 1,
+            "answer": "order",
+            "criteria": [
+                {"name": "data first", "path": 0, "one_of": ["data", "labels"]},
+                {"name": "data before model", "before": ["data", "model"]},
+            ],
+        },
+        "q_text": {
+            "points": 2,
+            "answer": "text",
+            "review": "read it",
+            "criteria": [
+                {"name": "learned", "mentions": ["learned", "before training"]},
+                {"name": "cites", "cites_variable": "total"},
+                {"name": "long enough", "min_words": 5},
+            ],
+        },
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def registered():
+    return mll.use_key(KEY)
+
+
+def _decoded(sealed: str) -> str:
+    return base64.b64decode(sealed.split(":", 1)[1]).decode()
+
+
+def test_sealed_key_reveals_no_expected_value_and_no_hidden_check():
+    text = _decoded(seal(compile_key(KEY)))
+    for secret in ("hyperparameter", "0.516", "0.52", "labels", "before training", "HID"):
+        assert secret not in text
+    assert "right kind" in text and "H1" in text  # names and hints are for learners
+    assert unseal(seal(compile_key(KEY)))["questions"]["q_kind"]["hidden"] == 1
+
+
+def test_compiling_is_deterministic_and_idempotent():
+    once = compile_key(KEY)
+    assert seal(once) == seal(compile_key(KEY))
+    assert compile_key(once) == once
+    assert len(public(once)["questions"]["q_kind"]["criteria"]) == 1
+
+
+def test_key_info_lists_questions_and_points(registered):
+    assert registered.max_score == 8
+    assert [q[0] for q in registered.questions] == ["q_kind", "q_num", "q_order", "q_text"]
+    assert "8 points" in repr(registered)
+
+
+@pytest.mark.parametrize("answer", ["hyperparameter", "  Hyperparameter ", "HYPERPARAMETER."])
+def test_equals_ignores_case_and_spacing(answer):
+    result = mll.check("q_kind", answer)
+    assert result.score == 3 and result.passed == 2
+
+
+def test_failure_gives_hint_then_stronger_hint_never_the_answer():
+    first = mll.check("q_kind", "weight")
+    assert first.score == 0 and first.hints == ("H1",)
+    second = mll.check("q_kind", "architecture")
+    assert second.hints == ("H1", "H2")
+    for shown in (repr(second), second._repr_html_()):
+        assert "hyperparameter" not in shown.lower() and "HID" not in shown
+        assert "secret" not in shown  # hidden checks are not named
+    assert mll.check("q_kind", "hyperparameter").score == 3
+    assert mll.check("q_kind", "weight").hints == ("H1",)  # counter reset after a pass
+
+
+def test_placeholder_scores_zero_without_crashing():
+    result = mll.check("q_num", ...)
+    assert not result.answered and result.score == 0 and result.hints == ()
+    assert "not answered yet" in repr(result)
+
+
+@pytest.mark.parametrize(
+    ("value", "score"),
+    [(0.516, 2), (0.5161, 2), (np.float32(0.52), 2), ("0.52", 1), (0.53, 1), ("x", 0)],
+)
+def test_numbers_match_to_significant_digits(value, score):
+    assert mll.check("q_num", value).score == score
+
+
+def test_integers_match_whatever_their_type():
+    assert canon(147840) == canon(147840.0) == canon(np.int64(147840).item())
+    assert canon(147840) != canon(147841)
+
+
+def test_order_checks_compare_positions():
+    assert mll.check("q_order", ["data", "model", "tune"]).score == 1
+    assert mll.check("q_order", ["model", "data"]).score == 0
+    assert mll.check("q_order", ["labels", "model"]).passed == 1  # first ok, data missing
+    assert mll.check("q_order", "data").criteria[0].passed is False
+
+
+@pytest.mark.parametrize(
+    ("text", "total", "cites"),
+    [
+        ("The model learned 22.7 million weights.", 22713216, True),
+        ("The model learned 23 million weights in all.", 22713216, True),
+        ("The model learned 21 million weights in all.", 22713216, False),
+        ("The model learned 22,713,216 weights in all.", 22713216, True),
+        ("It learned and costs $0.70 per 1,000 requests.", 0.7, True),
+        ("It learned, 52% of it in the embedding table.", 0.516, True),
+        ("It learned, 52% of it in the embedding table.", ..., False),
+    ],
+)
+def test_text_must_quote_the_learners_own_number(text, total, cites):
+    result = mll.check("q_text", text, variables={"total": total})
+    assert result.criteria[1].passed is cites
+    assert result.criteria[0].passed and result.review == "read it"
+
+
+def test_check_reads_cited_variables_from_the_notebook(monkeypatch):
+    import __main__
+
+    monkeypatch.setattr(__main__, "total", 12, raising=False)
+    assert mll.check("q_text", "weights are set before training: 12 of them").score == 2
+
+
+def test_text_mentions_are_whole_words():
+    result = mll.check("q_text", "unlearned stuff is what we have here", variables={"total": 1})
+    assert not result.criteria[0].passed
+
+
+def test_to_plain_makes_json_values():
+    plain = to_plain({"a": np.arange(3), "b": {1, 2}, "c": ..., "d": object(), 1: (1.5,)})
+    assert plain == {
+        "a": [0, 1, 2],
+        "b": [1, 2],
+        "c": {"__placeholder__": True},
+        "d": {"__unsupported__": "object"},
+        "1": [1.5],
+    }
+    json.dumps(plain, allow_nan=False)
+    assert to_plain(float("nan")) == "nan"
+
+
+def test_html_is_escaped():
+    key = {
+        "name": "x",
+        "questions": {
+            "q": {
+                "points": 1,
+                "answer": "a",
+                "criteria": [{"name": "<script>alert(1)</script>", "equals": 1}],
+            }
+        },
+    }
+    mll.use_key(key)
+    html = mll.check("q", 2)._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_score_question_with_all_hints_lists_each_failed_criterion():
+    q = compile_key(KEY)["questions"]["q_text"]
+    result = score_question("unit", "q_text", q, "no", {"total": 3}, all_hints=True)
+    assert result.score == 0 and len(result.criteria) == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ([], "not a dict"),
+        ({"name": "", "questions": {"q": {}}}, "name="),
+        ({"name": "n", "questions": {"1bad": {}}}, "question id='1bad'"),
+        (
+            {"name": "n", "questions": {"q": {"points": 0, "answer": "a", "criteria": [{}]}}},
+            "points=0",
+        ),
+        (
+            {"name": "n", "questions": {"q": {"points": 1, "answer": "a b", "criteria": [{}]}}},
+            "answer='a b'",
+        ),
+        (
+            {
+                "name": "n",
+                "questions": {
+                    "q": {"points": 1, "answer": "a", "criteria": [{"equals": 1, "type": "number"}]}
+                },
+            },
+            "exactly one of",
+        ),
+        (
+            {
+                "name": "n",
+                "questions": {"q": {"points": 1, "answer": "a", "criteria": [{"type": "matrix"}]}},
+            },
+            "type='matrix'",
+        ),
+    ],
+)
+def test_bad_keys_name_the_problem(key, words):
+    with pytest.raises(MLLError, match=None) as info:
+        compile_key(key)
+    assert words in str(info.value)
+
+
+def test_unknown_question_says_what_is_known():
+    with pytest.raises(MLLError, match="question='nope' is not in the answer key"):
+        mll.check("nope", 1)
+
+
+def test_damaged_sealed_key_is_a_clear_error():
+    with pytest.raises(MLLError, match="not a sealed key"):
+        mll.use_key("hello")

@@ -1,0 +1,84 @@
+import httpx
+import numpy as np
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.serving import MAX_CHARS, port_open
+
+TEXTS = ["I love this!", "this is awful", "see you at noon"]
+
+
+@pytest.fixture(scope="module")
+def clf():
+    rng = np.random.default_rng(0)
+    weight = rng.normal(size=(3, 384)).astype(np.float32)
+    bias = np.zeros(3, np.float32)
+    return mll.SentimentClassifier(("negative", "neutral", "positive"), weight, bias)
+
+
+@pytest.fixture(scope="module")
+def server(clf, tmp_path_factory):
+    srv = mll.serve(clf, "optimized", tmp_path_factory.mktemp("serve"), threads=1)
+    yield srv
+    srv.stop()
+
+
+def test_health_and_predict(server, clf):
+    health = httpx.get(server.url + "/health", timeout=30)
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "variant": "optimized"}
+    r = httpx.post(server.url + "/predict", json={"text": TEXTS[0]}, timeout=30)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["label"] in clf.classes and body["variant"] == "optimized"
+    local = mll.SentimentPipeline(clf).predict(TEXTS[:1])[0]
+    assert body["label"] == local["label"]
+    assert body["score"] == pytest.approx(local["score"], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"text": ""}, "text is empty: send 1 to 1000 characters"),
+        ({"text": "   "}, "text is empty"),
+        ({"text": "x" * (MAX_CHARS + 1)}, "text has 1001 characters, over the limit of 1000"),
+        ({"text": 42}, "text must be a string, got int"),
+        ({"text": ["a"]}, "text must be a string, got list"),
+        ({}, "text Field required"),
+    ],
+)
+def test_invalid_requests_get_422_with_a_clear_message(server, payload, message):
+    r = httpx.post(server.url + "/predict", json=payload, timeout=30)
+    assert r.status_code == 422
+    assert message in r.json()["detail"]
+
+
+def test_load_test_counts_every_request(server):
+    df = mll.load_test(server, TEXTS, requests=12, concurrency=(1, 4), time_limit_s=120)
+    assert list(df["concurrency"]) == [1, 4]
+    assert list(df["requests"]) == [12, 12]
+    assert list(df["ok"]) == [12, 12]
+    assert df["errors"].sum() == 0 and df["not_sent"].sum() == 0
+    assert (df["server_peak_rss_mb"] > 50).all()
+    assert list(df.columns[:6]) == ["server", "concurrency", "requests", "ok", "errors", "not_sent"]
+
+
+def test_load_test_rejects_bad_arguments(server):
+    with pytest.raises(mll.MLLError, match="concurrency"):
+        mll.load_test(server, TEXTS, concurrency=(0,))
+    with pytest.raises(mll.MLLError, match="texts"):
+        mll.load_test(server, "one text")
+
+
+def test_naive_server_answers_then_stops_cleanly(clf, tmp_path):
+    with mll.serve(clf, "naive", tmp_path, threads=1) as srv:
+        assert srv.running and port_open(srv.port)
+        r = httpx.post(srv.url + "/predict", json={"text": TEXTS[1]}, timeout=60)
+        assert r.status_code == 200 and r.json()["variant"] == "naive"
+    assert not srv.running and not port_open(srv.port)
+    assert srv.stop() == srv.process.returncode  # stopping twice is harmless
+
+
+def test_serve_rejects_unknown_variant(clf):
+    with pytest.raises(mll.MLLError, match="variant='fast'"):
+        mll.serve(clf, "fast")

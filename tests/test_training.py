@@ -1,0 +1,153 @@
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+import mlliteracy as mll
+from mlliteracy.training import deterministic, file_sha256, forward_flops
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS_FORWARD_FLOPS = 2 * (64 * 16 * 9 + 64 * 32 * 16 * 9 + 512 * 64 + 64 * 10)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return mll.load_digits()
+
+
+def _small_run(digits, seed=0, **kw):
+    torch.manual_seed(seed)
+    options = {"epochs": 3, "batch_size": 32, "train_subset": 200, "seed": seed, **kw}
+    return mll.train(mll.DigitsCNN(), digits, **options)
+
+
+def _script():
+    path = ROOT / "scripts" / "train_digits_cnn.py"
+    spec = importlib.util.spec_from_file_location("train_digits_cnn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_history_has_one_row_per_epoch_with_exact_step_counts(digits):
+    run = _small_run(digits)
+    h = run.history
+    assert list(h["epoch"]) == [1, 2, 3]
+    assert list(h["steps"]) == [math.ceil(200 / 32)] * 3
+    assert {"train_loss", "val_loss", "train_accuracy", "val_accuracy", "epoch_s",
+            "data_ms_per_batch", "rss_mb"} <= set(h.columns)  # fmt: skip
+    assert run.sizes == {"train": 200, "val": 270, "test": 270}
+    assert h["train_loss"].iloc[-1] < h["train_loss"].iloc[0]  # it learns
+    assert not run.model.training
+
+
+def test_flops_follow_the_three_times_forward_rule(digits):
+    run = _small_run(digits, epochs=1)
+    assert run.forward_flops_per_example == DIGITS_FORWARD_FLOPS == 675_072
+    assert run.flops_per_step == 3 * DIGITS_FORWARD_FLOPS * 32
+    # counted forward + backward: the first conv needs no input gradient, so a bit under 3x
+    assert 2 * DIGITS_FORWARD_FLOPS * 32 < run.measured_step_flops <= run.flops_per_step
+    assert run.total_flops == 7 * run.flops_per_step
+    assert run.memory["grads"] == run.memory["params"] == 38_282 * 4
+    assert run.memory["optimizer_state"] >= 2 * run.memory["params"]  # Adam: two moments
+
+
+def test_same_seed_same_weights_other_seed_other_weights(digits):
+    a, c = _small_run(digits), _small_run(digits, seed=1)
+    outside = torch.get_num_threads()
+    torch.set_num_threads(2)  # the caller's thread count must not matter: train() fixes it
+    try:
+        b = _small_run(digits)
+    finally:
+        torch.set_num_threads(outside)
+    assert a.weights_sha256 == b.weights_sha256
+    assert a.history[["train_loss", "val_loss"]].equals(b.history[["train_loss", "val_loss"]])
+    assert a.weights_sha256 != c.weights_sha256
+
+
+def test_overfitting_shows_as_a_train_val_gap(digits):
+    run = _small_run(digits, epochs=25, train_subset=40, batch_size=8, lr=3e-3)
+    last = run.history.iloc[-1]
+    assert last["train_accuracy"] == 1.0
+    assert last["train_accuracy"] - last["val_accuracy"] > 0.1
+    assert last["val_loss"] > 2 * last["train_loss"]
+
+
+def test_deterministic_restores_global_state():
+    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
+    with deterministic(1):
+        assert torch.get_num_threads() == 1 and torch.are_deterministic_algorithms_enabled()
+    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == before
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [({"epochs": 0}, "epochs"), ({"lr": -1}, "lr"), ({"batch_size": 2.5}, "batch_size"),
+     ({"seed": -3}, "seed"), ({"train_subset": 10_000}, "train_subset")],
+)  # fmt: skip
+def test_bad_arguments_name_themselves(digits, kwargs, word):
+    with pytest.raises(mll.MLLError, match=word):
+        mll.train(mll.DigitsCNN(), digits, **kwargs)
+    with pytest.raises(mll.MLLError, match="dataset"):
+        mll.train(mll.DigitsCNN(), [1, 2, 3])
+
+
+def test_state_dict_hash_ignores_order_but_sees_every_byte_and_name():
+    sd = {"b": torch.arange(3.0), "a": torch.ones(2, 2)}
+    h = mll.state_dict_sha256(sd)
+    assert h == mll.state_dict_sha256(dict(reversed(list(sd.items()))))
+    assert h != mll.state_dict_sha256({"b": torch.arange(3.0), "a2": torch.ones(2, 2)})
+    assert h != mll.state_dict_sha256({"b": torch.tensor([0.0, 1.0, 2.0001]), "a": sd["a"]})
+    assert h != mll.state_dict_sha256({"b": torch.arange(3), "a": sd["a"]})  # dtype
+    assert h != mll.state_dict_sha256({"b": torch.arange(3.0), "a": torch.ones(4)})  # shape
+
+
+def test_save_weights_round_trip(tmp_path):
+    from safetensors.torch import load_file
+
+    model = mll.TinyMLP()
+    record = mll.save_weights(model, tmp_path / "out", {"seed": 0})
+    saved = json.loads((tmp_path / "out" / "provenance.json").read_text())
+    assert saved == record and saved["seed"] == 0
+    assert (
+        mll.state_dict_sha256(load_file(tmp_path / "out" / "model.safetensors"))
+        == (record["weights_sha256"])
+    )
+
+
+def test_plot_and_reprs(digits):
+    run = _small_run(digits, epochs=1)
+    fig = run.plot()
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert repr(run).startswith("TrainingRun(epochs=1, train=200")
+    assert "<table" in run._repr_html_() and "FLOPs / step" in run._repr_html_()
+
+
+def test_forward_flops_counts_a_linear_exactly():
+    assert forward_flops(torch.nn.Linear(10, 4), torch.zeros(3, 10)) == 2 * 3 * 10 * 4
+
+
+def test_committed_provenance_matches_the_code_and_data(digits):
+    script = _script()
+    provenance = json.loads((script.ASSETS / "provenance.json").read_text())
+    assert provenance["code_version"] == file_sha256(*script.CODE_FILES), (
+        "nets.py/training.py/the script changed: run scripts/train_digits_cnn.py"
+    )
+    assert provenance["data"]["raw_sha256"] == digits.notes["raw_sha256"]
+    assert provenance["data"]["sizes"] == digits.sizes
+
+
+def test_script_reproduces_the_committed_weights_hash():
+    script = _script()
+    provenance = json.loads((script.ASSETS / "provenance.json").read_text())
+    run, fresh = script.train_digits_cnn(seed=provenance["seed"])
+    same_platform = (fresh["cpu_capability"], fresh["torch"]) == (
+        provenance["cpu_capability"], provenance["torch"],
+    )  # fmt: skip
+    if not same_platform:
+        pytest.skip("bit-exact weights are promised on the same CPU kind and torch only")
+    assert run.weights_sha256 == provenance["weights_sha256"]
+    assert fresh["metrics"] == provenance["metrics"]
