@@ -139,12 +139,23 @@ def run_all_cells(page, timeout_s: float = 300) -> int:
     Returns the number of code cells executed. Clearing first means nothing seen afterwards can
     come from the committed outputs.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     wait_for_kernel(page)
     outputs = page.locator(".jp-CodeCell .jp-OutputArea-output")
-    _menu(page, "Edit", "Clear Outputs of All Cells")
-    page.wait_for_function(
-        "() => document.querySelectorAll('.jp-CodeCell .jp-OutputArea-output').length === 0"
-    )
+    for attempt in range(3):
+        accept_kernel_dialog(page)
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # focus the notebook
+        _menu(page, "Edit", "Clear Outputs of All Cells")
+        try:
+            page.wait_for_function(
+                "() => !document.querySelector('.jp-CodeCell .jp-OutputArea-output')",
+                timeout=30_000,
+            )
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     prompts = page.locator(".jp-CodeCell .jp-InputPrompt")
     _menu(page, "Run", "Run All Cells")
     deadline = time.monotonic() + timeout_s

@@ -44,7 +44,9 @@ def lab(tmp_path_factory):
 def _open(browser, lab, notebook: Path):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{base}/lab/tree/{notebook.as_posix()}?token={token}")
+    # a workspace of its own, reset, so tabs from another test are never restored beside it
+    workspace = notebook.stem.replace("_", "-")
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook.as_posix()}?reset&token={token}")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
     return page
 
@@ -94,7 +96,9 @@ def test_autopsy_lesson_widget_and_netron_work_in_the_browser(browser, lab):
     assert len(options) > 1
     select.select_option(label=options[1])
     page.wait_for_function(
-        "([el, old]) => el.getAttribute('src') !== old", arg=[image.element_handle(), before]
+        "([el, old]) => el.getAttribute('src') !== old",
+        arg=[image.element_handle(), before],
+        timeout=120_000,
     )
     page.screenshot(path=str(SHOTS / "02_model_autopsy_weights.png"))
 
