@@ -14,6 +14,7 @@ docs/workshop.md between its BEGIN/END markers.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -49,10 +50,8 @@ class TreeRSS:
         while not self._stop.is_set():
             total = 0
             for child in me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
@@ -70,7 +69,9 @@ def _first_cell_s(nb) -> float | None:
     for cell in nb.cells:
         end = cell.metadata.get("papermill", {}).get("end_time")
         if cell.cell_type == "code" and cell.source.strip() and end and start:
-            return (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+            return (
+                dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)
+            ).total_seconds()
     return None
 
 
@@ -95,29 +96,38 @@ def measure_notebook(path: Path) -> dict:
 
 
 def measure_import(repeats: int = 5) -> dict:
-    code = ("import time, sys; t = time.perf_counter(); import mlliteracy; "
-            "print(time.perf_counter() - t, 'torch' in sys.modules)")
+    code = (
+        "import time, sys; t = time.perf_counter(); import mlliteracy; "
+        "print(time.perf_counter() - t, 'torch' in sys.modules)"
+    )
     times, torch_loaded = [], False
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=True, cwd=ROOT).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout.split()
         times.append(float(out[0]))
         torch_loaded |= out[1] == "True"
     return {"import_s": round(statistics.median(times), 4), "import_loads_torch": torch_loaded}
 
 
 def markdown_table(result: dict) -> str:
-    lines = ["| notebook | wall time (s) | peak RSS (MB) | first cell (s) | within goals |",
-             "|---|---:|---:|---:|---|"]
+    lines = [
+        "| notebook | wall time (s) | peak RSS (MB) | first cell (s) | within goals |",
+        "|---|---:|---:|---:|---|",
+    ]
     for r in result["notebooks"]:
         ok = "yes" if r["within_goals"] else ("error: " + r["error"] if r["error"] else "no")
-        lines.append(f"| `{r['notebook']}` | {r['wall_s']} | {r['peak_rss_mb']} | "
-                     f"{r['first_cell_s']} | {ok} |")
+        lines.append(
+            f"| `{r['notebook']}` | {r['wall_s']} | {r['peak_rss_mb']} | "
+            f"{r['first_cell_s']} | {ok} |"
+        )
     lines.append("")
-    lines.append(f"Whole workbook: {result['total_s']} s (goal <= {GOAL_TOTAL_S} s). "
-                 f"`import mlliteracy`: {result['import_s']} s, loads torch: "
-                 f"{result['import_loads_torch']}. Measured on {result['machine']} with "
-                 f"{result['threads']} threads, full mode (QUICK = False), one notebook at a time.")
+    lines.append(
+        f"Whole workbook: {result['total_s']} s (goal <= {GOAL_TOTAL_S} s). "
+        f"`import mlliteracy`: {result['import_s']} s, loads torch: "
+        f"{result['import_loads_torch']}. Measured on {result['machine']} with "
+        f"{result['threads']} threads, full mode (QUICK = False), one notebook at a time."
+    )
     return "\n".join(lines)
 
 
@@ -133,7 +143,9 @@ def write_docs(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="measure only notebooks whose path contains this")
+    parser.add_argument(
+        "--only", default="", help="measure only notebooks whose path contains this"
+    )
     parser.add_argument("--write-docs", action="store_true", help="update docs/workshop.md")
     args = parser.parse_args()
     paths = [p for kind in ("notebooks", "solutions") for p in find_notebooks(ROOT, kind)]
@@ -150,13 +162,21 @@ def main() -> None:
         "total_s": round(sum(r["wall_s"] for r in rows), 1),
         **measure_import(),
         "threads": torch.get_num_threads(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "goals": {"notebook_s": GOAL_S, "notebook_mb": GOAL_MB, "total_s": GOAL_TOTAL_S,
-                  "import_s": GOAL_IMPORT_S},
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "goals": {
+            "notebook_s": GOAL_S,
+            "notebook_mb": GOAL_MB,
+            "total_s": GOAL_TOTAL_S,
+            "import_s": GOAL_IMPORT_S,
+        },
     }
     result["all_within_goals"] = (
-        all(r["within_goals"] for r in rows) and result["total_s"] <= GOAL_TOTAL_S
-        and result["import_s"] <= GOAL_IMPORT_S and not result["import_loads_torch"]
+        all(r["within_goals"] for r in rows)
+        and result["total_s"] <= GOAL_TOTAL_S
+        and result["import_s"] <= GOAL_IMPORT_S
+        and not result["import_loads_torch"]
     )
     if args.write_docs:
         write_docs(result)

@@ -41,8 +41,13 @@ def _free_port() -> int:
 def test_make_lab_serves_jupyterlab():
     port = _free_port()
     args = f"LAB_ARGS=--no-browser --ip 127.0.0.1 --port {port} --IdentityProvider.token="
-    proc = subprocess.Popen(["make", "-s", "lab", args], cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["make", "-s", "lab", args],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline, status = time.monotonic() + 90, None
         while time.monotonic() < deadline and status != 200:
