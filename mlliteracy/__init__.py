@@ -130,7 +130,7 @@ _EXPORTS: dict[str, str] = {
     "encoder_options": "comparisons",
     "serve": "serving",
     "Server": "serving",
-    "load_test": "serving",
+    "load_test": "loadtest",
     # cost models, roofline, pipeline failures (engineer F)
     "Price": "cost",
     "ILLUSTRATIVE_PRICES": "cost",

@@ -70,12 +70,13 @@ def test_load_test_rejects_bad_arguments(server):
         mll.load_test(server, "one text")
 
 
-def test_naive_server_answers_then_stops_cleanly(clf, tmp_path):
-    with mll.serve(clf, "naive", tmp_path, threads=1) as srv:
-        assert srv.running and port_open(srv.port)
+def test_naive_server_answers_then_stops_cleanly(clf):
+    with mll.serve(clf, "naive", threads=1) as srv:  # no workdir: a temporary one
+        assert srv.running and port_open(srv.port) and srv.log.parent.is_dir()
         r = httpx.post(srv.url + "/predict", json={"text": TEXTS[1]}, timeout=60)
         assert r.status_code == 200 and r.json()["variant"] == "naive"
     assert not srv.running and not port_open(srv.port)
+    assert not srv.log.parent.exists()  # the temporary folder is gone
     assert srv.stop() == srv.process.returncode  # stopping twice is harmless
 
 
