@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "workbook": ("mlliteracy.commands.workbook", "execute every notebook, write HTML"),
     "autopsy": ("mlliteracy.commands.autopsy", "params, FLOPs, shapes of a model or a model file"),
     "manifest": ("mlliteracy.commands.manifest", "build or verify a manifest of artifact hashes"),
+    "audit": ("mlliteracy.commands.audit", "audit the demo assistant, write an evidence bundle"),
 }
 
 

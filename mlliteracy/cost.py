@@ -68,18 +68,29 @@ class Price:
 
 
 #: Example prices to make the formulas concrete. Illustrative: list prices change; check them.
+#: Where no public source was found, the label says "unverified estimate".
+_FACTUALMINDS = (
+    "factualminds.com, 'Amazon EC2 On-Demand Pricing: Instance Families, Regional Multipliers, "
+    "and the Graviton Crossover (2026)', quoting AWS on-demand Linux rates for us-east-1"
+)
 ILLUSTRATIVE_PRICES: dict[str, Price] = {
     "cpu-2vcpu": Price(
-        "AWS EC2 c7i.large (2 vCPU, 4 GiB), on-demand, us-east-1",
+        "AWS EC2 c7i.large (2 vCPU, 4 GiB), on-demand, us-east-1 (unverified estimate)",
         0.08925,
-        "AWS EC2 on-demand pricing page",
+        "unverified estimate: recalled from the AWS EC2 on-demand pricing page, no source found",
         "2024-06",
+    ),
+    "cpu-2vcpu-arm": Price(
+        "AWS EC2 m7g.large (2 vCPU Graviton3, 8 GiB), on-demand, us-east-1",
+        0.0816,
+        _FACTUALMINDS,
+        "2026-06",
     ),
     "gpu-a10g": Price(
         "AWS EC2 g5.xlarge (1x NVIDIA A10G), on-demand, us-east-1",
         1.006,
-        "AWS EC2 on-demand pricing page",
-        "2024-06",
+        _FACTUALMINDS,
+        "2026-06",
     ),
 }
 

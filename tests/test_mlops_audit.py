@@ -1,0 +1,114 @@
+"""ML Test Score, the project scan, the shadow-IT case, the redesigned pipeline, the plan."""
+
+from __future__ import annotations
+
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.migration import PHASE_NAMES
+from mlliteracy.testscore import BANDS, RUBRIC, SECTIONS, TEST_IDS, band
+
+
+def test_rubric_has_28_tests_seven_per_section():
+    frame = mll.score_rubric()
+    assert len(frame) == 28 == len(set(TEST_IDS))
+    assert frame.groupby("section").size().to_dict() == dict.fromkeys(SECTIONS, 7)
+    assert all(t.startswith(sec + "_") for t, sec, _ in RUBRIC)
+
+
+def test_final_score_is_the_minimum_of_the_sections():
+    evidence = {f"data_{i}": 1 for i in range(1, 8)}
+    evidence |= {"model_1": 1, "model_2": 0.5, "infrastructure_1": 1, "infrastructure_2": 1}
+    evidence |= {"monitoring_1": (0.5, "by hand")}
+    score = mll.ml_test_score(evidence)
+    assert score.sections == {"data": 7, "model": 1.5, "infrastructure": 2, "monitoring": 0.5}
+    assert score.final == 0.5 and score.weakest == "monitoring"
+    assert score.evidence["monitoring_1"] == "by hand"
+    assert "serious holes" in score.band
+    assert "ML Test Score" in score._repr_html_() and "final=0.5" in repr(score)
+
+
+def test_bands_follow_the_paper():
+    assert band(0) == BANDS[0][1] and "research project" in band(0)
+    assert band(0.5) == band(1.0) != band(1.5)
+    assert "exceptional" in band(5.5) and "mission-critical" in band(5.0)
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [{"data_1": 0.7}, {"data_1": True}, {"data_9": 1}, {"data_1": (2, "x")}, "data_1", [1]],
+)
+def test_bad_evidence_is_refused_with_a_fix(evidence):
+    with pytest.raises(mll.MLLError, match="evidence"):
+        mll.ml_test_score(evidence)
+
+
+def test_merge_evidence_keeps_the_higher_score():
+    merged = mll.merge_evidence({"data_1": (0.5, "a"), "data_7": 1}, {"data_1": (1, "b")})
+    assert merged == {"data_1": (1.0, "b"), "data_7": (1.0, "")}
+
+
+def test_shadow_it_case_scores_zero_everywhere(tmp_path):
+    case = mll.shadow_it_case(tmp_path / "shadow_it")
+    assert case.files == (
+        "README.txt", "digits_export_FINAL (copy).csv", "requirements.txt", "train_final_v3.py",
+    )  # fmt: skip
+    assert "Bob's laptop" in case.read("README.txt")
+    script = case.read("train_final_v3.py")
+    assert "pickle.dump" in script and "manual_seed" not in script
+    lines = case.read("digits_export_FINAL (copy).csv").splitlines()
+    assert len(lines) == 1 + 400 + 3 + 2  # header, rows, rows pasted twice, empty rows
+    scan = mll.scan_project(case.path)
+    assert scan.passed == [] and len(scan.failed) == 10
+    assert "unpinned" in scan.details["pinned_deps"]
+    score = mll.ml_test_score(scan)
+    assert score.final == 0 and sum(score.points.values()) == 0
+    assert "research project" in score.band
+    again = mll.shadow_it_case(tmp_path / "shadow_it")  # a second copy replaces the first
+    assert again.sha256 == case.sha256
+    with pytest.raises(mll.MLLError, match="not empty"):
+        mll.shadow_it_case(tmp_path / "shadow_it", overwrite=False)
+
+
+def test_redesigned_pipeline_scores_higher(tmp_path):
+    folder = mll.redesign_pipeline(tmp_path / "pipeline")
+    assert "train.py" in folder.files and "tests/test_pipeline.py" in folder.files
+    assert all("==" in ln for ln in folder.read("requirements.txt").splitlines())
+    scan = mll.scan_project(folder.path)
+    assert scan.failed == ["version_control"]
+    score = mll.ml_test_score(scan)
+    assert score.sections == {"data": 2, "model": 1, "infrastructure": 3, "monitoring": 1.5}
+    assert score.final == 1
+    manual = mll.merge_evidence(scan, {"model_6": (0.5, "per-class accuracy table")})
+    assert mll.ml_test_score(manual).final == 1.5
+
+
+def test_scan_reads_files_it_is_given(tmp_path):
+    (tmp_path / "requirements.txt").write_text("numpy==2.0.0\ntorch==2.6.0  # cpu\n-e .\n")
+    (tmp_path / "train.py").write_text("import torch\ntorch.manual_seed(0)\nimport mlflow\n")
+    (tmp_path / ".git").mkdir()
+    scan = mll.scan_project(tmp_path)
+    assert scan.passed == ["pinned_deps", "seeds", "tracking", "version_control"]
+    assert scan.evidence["infrastructure_1"][0] == 0.5
+    assert scan.evidence["model_1"][0] == 0.5
+    assert "found" in scan._repr_html_() and "passed=4" in repr(scan)
+    with pytest.raises(mll.MLLError, match="not a folder"):
+        mll.scan_project(tmp_path / "requirements.txt")
+
+
+def test_migration_plan_scores_are_computed_and_rise(tmp_path):
+    score = mll.ml_test_score(mll.scan_project(mll.shadow_it_case(tmp_path / "s").path))
+    plan = mll.migration_plan(score)
+    frame = plan.frame
+    assert tuple(frame["phase"]) == PHASE_NAMES
+    after = list(frame["score after"])
+    assert after == sorted(after) and after[0] == 0 and after[-1] == 2
+    assert list(frame["cost"]) == [1800.0, 3000.0, 6000.0, 7200.0]
+    assert frame.loc[0, "ROI"] == round((4000 - 1800) / 1800, 2)
+    assert all(default for _, default in plan.assumptions.values())
+    mine = mll.migration_plan(score, day_rate=1000, incidents_avoided=0)
+    assert mine.assumptions["day_rate"] == (1000, False)
+    assert list(mine.frame["ROI"]) == [-1.0] * 4
+    assert "illustrative default" in mine._repr_html_() and "your input" in mine._repr_html_()
+    with pytest.raises(mll.MLLError, match="effort_days"):
+        mll.migration_plan(score, effort_days=[1, 2])

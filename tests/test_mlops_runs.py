@@ -1,0 +1,118 @@
+"""Reproducibility check, MLflow tracking and drift monitoring (small, fast cases)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.monitoring import _embedding_signals
+
+
+def test_seeded_training_reproduces_bit_for_bit():
+    report = mll.reproducibility_check(mll.digits_trainer(epochs=1, train_subset=200), seed=3)
+    assert report.identical and len(report.hashes) == 2
+    assert len(report.hashes[0]) == 64
+    assert "reproducible" in report._repr_html_()
+
+
+def test_unseeded_training_does_not_reproduce():
+    trainer = mll.digits_trainer(epochs=1, seeded=False, train_subset=200)
+    report = mll.reproducibility_check(trainer, seed=3)
+    assert not report.same_hashes and not report.identical
+    assert "NOT reproducible" in report._repr_html_()
+
+
+@pytest.mark.parametrize(("kwargs", "word"), [({"runs": 1}, "runs"), ({"seed": -1}, "seed")])
+def test_reproducibility_check_refuses_bad_arguments(kwargs, word):
+    with pytest.raises(mll.MLLError, match=word):
+        mll.reproducibility_check(mll.digits_trainer(), **kwargs)
+
+
+def test_tracking_logs_and_reads_back(tmp_path, capfd):
+    store = tmp_path / "store"
+    data = mll.load_digits()
+    hashes = {"digits_raw": data.notes["raw_sha256"]}
+    train = mll.digits_trainer(epochs=2, train_subset=200)
+    first = mll.track_run(store, "digits", lambda: train(0), data_hashes=hashes)
+    second = mll.track_run(store, "digits", lambda: train(0), run_name="again")
+    assert first.run_name == "run-1" and second.run_name == "again"
+    assert first.artifacts == ("model/model.safetensors", "model/provenance.json")
+    assert first.tags["weights_sha256"] == second.tags["weights_sha256"]
+    assert first.tags["code_version"]
+    table = mll.runs_table(store, "digits")
+    assert list(table["run"]) == ["run-1", "again"]
+    assert list(table["epochs"]) == ["2", "2"] and list(table["seed"]) == ["0", "0"]
+    assert table["weights_sha256"].nunique() == 1
+    assert table.loc[0, "data.digits_raw"] == hashes["digits_raw"][:16]
+    assert table.loc[0, "test_accuracy"] == round(first.metrics["test_accuracy"], 4)
+    logged = list((store / "artifacts").rglob("model.safetensors"))
+    assert len(logged) == 2
+    assert mll.hash_state_dict(logged[0]) == first.tags["weights_sha256"]
+    out, err = capfd.readouterr()
+    assert "INFO" not in out + err and "Warning" not in err  # MLflow is quiet
+    with pytest.raises(mll.MLLError, match="TrainingRun"):
+        mll.track_run(store, "digits", lambda: 42)
+    assert list(mll.runs_table(store, "digits")["run"]) == ["run-1", "again"]  # failed: left out
+    mll.clear_store(store)
+    with pytest.raises(mll.MLLError, match="track a run"):
+        mll.runs_table(store, "digits")
+
+
+def test_redesigned_train_script_runs_and_tracks(tmp_path, monkeypatch):
+    folder = mll.redesign_pipeline(tmp_path / "pipeline", min_accuracy=0.5)
+    spec = importlib.util.spec_from_file_location("redesigned_train", folder.path / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "redesigned_train", module)
+    spec.loader.exec_module(module)
+    run = module.main(["--epochs", "2", "--store", str(tmp_path / "runs")])
+    assert run.metrics["test_accuracy"] >= 0.5
+    assert run.tags["data.digits_raw"] == mll.load_digits().notes["raw_sha256"]
+
+
+def test_identical_samples_show_no_drift():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    report = mll.drift_monitor(x, x.copy(), features=["a", "b", "c"])
+    assert report.alerts == [] and report.max_psi < 1e-9
+    assert set(report.levels.values()) == {"little"}
+
+
+def test_a_shifted_sample_raises_an_alert():
+    rng = np.random.default_rng(0)
+    ref, cur = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    cur[:, 1] += 1.0
+    report = mll.drift_monitor(ref, cur, features=["steady", "moved"])
+    assert report.alerts == ["moved"]
+    assert report.levels == {"steady": "little", "moved": "significant"}
+    assert "ALERT" in report._repr_html_()
+
+
+def test_text_features_count_what_they_say():
+    frame = mll.text_features(["Hi @bob @amy! #x http://a.b", "no signals here"])
+    assert frame.loc[0, ["mentions", "hashtags", "urls", "exclamations"]].tolist() == [2, 1, 1, 1]
+    assert frame.loc[1, "words"] == 3 and frame.loc[1, "mentions"] == 0
+
+
+def test_embedding_signals_flag_a_moved_cloud():
+    rng = np.random.default_rng(1)
+    ref, same = rng.normal(size=(200, 16)), rng.normal(size=(200, 16))
+    moved = rng.normal(size=(200, 16)) + 2.0
+    r_sig, s_sig, names = _embedding_signals(ref, same, 3)
+    _, m_sig, _ = _embedding_signals(ref, moved, 3)
+    assert names[-1] == "cosine to reference centroid" and r_sig.shape == (200, 4)
+    assert mll.drift_monitor(r_sig, s_sig).alerts == []
+    assert "x3" in mll.drift_monitor(r_sig, m_sig).alerts  # the cosine column
+
+
+def test_tweet_samples_are_disjoint_and_the_new_topic_drifts():
+    s = mll.tweet_drift_samples(n=60, seed=0)
+    assert {k: len(v) for k, v in s.items()} == {"reference": 60, "same": 60, "shifted": 60}
+    assert not set(s["reference"]) & set(s["same"])
+    assert mll.tweet_drift_samples(n=60, seed=0) == s
+    assert mll.drift_monitor(s["reference"], s["shifted"]).alerts
+    with pytest.raises(mll.MLLError, match="embeddings"):
+        mll.drift_monitor(np.zeros((5, 2)), np.zeros((5, 2)), embeddings=True)

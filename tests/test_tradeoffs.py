@@ -1,0 +1,95 @@
+"""Trade-off table, Pareto front, and a recommender that never breaks its constraint."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.pareto import pareto_front
+from mlliteracy.tradeoffs import OBJECTIVES
+
+
+def _synthetic(seed: int, n: int = 6) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    acc = rng.uniform(0.85, 0.99, n)
+    acc[0] = 0.98
+    return pd.DataFrame(
+        {
+            "accuracy": acc,
+            "drop_points": (0.98 - acc) * 100,
+            "latency_p50_ms": rng.uniform(0.05, 2.0, n),
+            "size_bytes": rng.integers(1_000, 200_000, n),
+            "flops": rng.integers(1_000, 700_000, n),
+            "throughput_per_s": rng.uniform(1e3, 1e5, n),
+        },
+        index=[f"v{i}" for i in range(n)],
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("objective", ["latency_p50_ms", "size_bytes", "flops", "throughput_per_s"])
+@pytest.mark.parametrize("limit", [0.0, 2.0, 5.0])
+def test_recommend_never_violates_and_picks_cheapest(seed, objective, limit):
+    frame = _synthetic(seed)
+    rec = mll.recommend(frame, max_drop_points=limit, objective=objective)
+    ok = frame[frame["drop_points"] <= limit]
+    assert rec.chosen in ok.index
+    best = ok[objective].min() if OBJECTIVES[objective] else ok[objective].max()
+    assert frame.loc[rec.chosen, objective] == best
+    assert {n for n, _ in rec.rejected} == set(frame.index) - {rec.chosen}
+
+
+def test_recommend_raises_when_nothing_qualifies():
+    frame = _synthetic(0)
+    frame["drop_points"] = frame["drop_points"] + 10
+    with pytest.raises(mll.MLLError, match="max_drop_points=5"):
+        mll.recommend(frame, max_drop_points=5, objective="size_bytes")
+    with pytest.raises(mll.MLLError, match="objective="):
+        mll.recommend(_synthetic(0), objective="cheapness")
+
+
+def test_ties_go_to_the_more_accurate():
+    frame = _synthetic(1)
+    frame["size_bytes"] = 100
+    rec = mll.recommend(frame, max_drop_points=100, objective="size_bytes")
+    assert rec.chosen == frame["accuracy"].idxmax()
+
+
+def test_pareto_front():
+    frame = pd.DataFrame(
+        {"accuracy": [0.9, 0.95, 0.94, 0.99], "drop_points": [9, 4, 5, 0],
+         "size_bytes": [10, 20, 30, 40]}, index=list("abcd"),
+    )  # fmt: skip
+    assert pareto_front(frame, "size_bytes") == ["a", "b", "d"]  # c is beaten by b
+
+
+@pytest.fixture(scope="module")
+def table():
+    data = mll.load_digits()
+    cnn = mll.load_digits_cnn()
+    pruned, _ = mll.prune_unstructured(cnn, 0.5)
+    variants = [
+        mll.torch_variant(cnn, "fp32"),
+        mll.quantize_static_int8(cnn, data.X_train[:128]),
+        mll.torch_variant(pruned, "pruned 50%", "pruning"),
+    ]
+    return mll.measure_variants(variants, data, repeats=5, batch=16)
+
+
+def test_measured_table_and_memo(table):
+    f = table.frame
+    assert list(f.index) == ["fp32", "int8 static (ORT)", "pruned 50%"]
+    assert f.loc["fp32", "drop_points"] == 0
+    assert f.loc["pruned 50%", "size_bytes"] == f.loc["fp32", "size_bytes"]  # zeros still stored
+    assert f.loc["pruned 50%", "nonzero_params"] < f.loc["fp32", "params"]
+    assert (f["latency_p50_ms"] > 0).all() and "<table" in table._repr_html_()
+    rec = mll.recommend(table, max_drop_points=5, objective="size_bytes")
+    assert rec.chosen == "int8 static (ORT)"
+    assert "<table" in rec._repr_html_() and "int8 static" in repr(rec)
+    memo = str(rec.memo(price=0.1))
+    assert "int8 static (ORT)" in memo and "at most 5 percentage points" in memo
+    assert "per 1000 requests" in memo and "pruned 50%" in memo
+    assert "VNNI" in memo or table.machine["vnni"]
+    assert table.plot("size_bytes").front[0] == "int8 static (ORT)"
