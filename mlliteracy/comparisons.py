@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import MLLError
-from .pipelines import SentimentPipeline, check_texts
+from .pipelines import SentimentPipeline, _release_memory, check_texts
 from .sentiment import MAX_TOKENS, shared_encoder
 
 #: encoders to compare for the "smaller / larger model" option (random init except MiniLM)
@@ -75,6 +75,8 @@ def encoder_options(
                 "p50_ms": round(stats.p50_ms, 2),
             }
         )
+        del model, forward  # a random-init encoder is hundreds of MB: free it before the next
+    _release_memory()
     import pandas as pd
 
     df = pd.DataFrame(rows)

@@ -226,6 +226,21 @@ def _slow_scores(emb: np.ndarray, clf: SentimentClassifier) -> np.ndarray:
 # ---------------------------------------------------------------- ONNX
 
 
+def _release_memory() -> None:
+    """Collect garbage and hand freed heap pages back to the OS (glibc only; else a no-op).
+
+    Without it, memory freed after an ONNX export or a random-init encoder stays resident in the
+    kernel, and a workshop machine pays for it until the kernel restarts.
+    """
+    import contextlib
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     """Export MiniLM + mean pooling to ``workdir/minilm.onnx`` (dynamic batch and length);
     with ``int8`` also write ``minilm-int8.onnx`` (ONNX Runtime dynamic quantisation).
@@ -256,6 +271,8 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
                 },
                 opset_version=17,
             )
+        del wrapper, enc
+        _release_memory()  # the exporter's temporary graph is a few hundred MB
     if not int8:
         return fp32
     q8 = workdir / "minilm-int8.onnx"
@@ -269,6 +286,7 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
                 quantize_dynamic(str(fp32), str(q8), weight_type=QuantType.QInt8)
             finally:
                 logging.disable(logging.NOTSET)
+        _release_memory()
     return q8
 
 
