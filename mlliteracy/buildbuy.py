@@ -149,7 +149,7 @@ class BuildBuy:
         import numpy as np
         from matplotlib.figure import Figure
 
-        from .diagnostics import FigurePNG
+        from ._figures import FigurePNG
 
         be = self.break_even_requests_per_month
         top = max_requests_per_month or 3 * max(self.requests_per_month, be or 0)

@@ -137,7 +137,7 @@ class CascadeCurve:
         """Accuracy vs $ per 1000 requests (a PNG in Jupyter; ``.figure`` is matplotlib's)."""
         from matplotlib.figure import Figure
 
-        from .diagnostics import FigurePNG
+        from ._figures import FigurePNG
 
         f = self.frame
         fig = Figure(figsize=(6.5, 4))

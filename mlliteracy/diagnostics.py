@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _html
+from ._figures import FigurePNG
 from .errors import MLLError
 
 
@@ -158,24 +159,6 @@ def duplicate_groups(X: Any, near_ratio: float = 0.2) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ learning curves
-
-
-@dataclass(frozen=True)
-class FigurePNG:
-    """A matplotlib figure that Jupyter shows as a PNG, without pyplot's global state."""
-
-    figure: Any
-    title: str
-
-    def __repr__(self) -> str:
-        return f"FigurePNG({self.title!r})"
-
-    def _repr_png_(self) -> bytes:
-        import io
-
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-        return buf.getvalue()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import _html
+from ._figures import png_bytes
 from .errors import MLLError
 
 COLUMNS = (
@@ -155,9 +155,7 @@ class CurvePlot:
         return f"CurvePlot({self.n_thresholds} thresholds)"
 
     def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-        return buf.getvalue()
+        return png_bytes(self.figure)
 
 
 def _rates(curve: ThresholdCurve, t: float) -> tuple[float, ...]:

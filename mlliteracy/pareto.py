@@ -7,10 +7,10 @@ Example:
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
+from ._figures import png_bytes
 from .tradeoffs import OBJECTIVES, TradeoffTable, _check_column, _frame
 
 
@@ -48,9 +48,7 @@ class ParetoPlot:
         return f"ParetoPlot(x={self.x!r}, front={list(self.front)})"
 
     def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={})
-        return buf.getvalue()
+        return png_bytes(self.figure)
 
 
 def plot_pareto(table: TradeoffTable, x: str = "latency_p50_ms") -> ParetoPlot:

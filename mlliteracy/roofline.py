@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import io
 import numbers
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _html
+from ._figures import png_bytes
 from .errors import MLLError
 
 #: Bytes per element of the dtypes the helpers know.
@@ -297,9 +297,7 @@ class RooflinePlot:
         return f"RooflinePlot({self.roof!r}, points={self.n_points})"
 
     def _repr_png_(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-        return buf.getvalue()
+        return png_bytes(self.figure)
 
 
 def plot_roofline(
