@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import mlliteracy as mll  # noqa: E402
+from mlliteracy.roofline import text_batch_fns  # noqa: E402
 
 SEQ = 128
 
@@ -44,22 +45,10 @@ def main() -> int:
     cfg = zm.model.config
     by_hand = mll.encoder_flops(cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size, SEQ)
     batches = {}
-    text = "The workbook measures where the time goes. " * 20
-
-    def inputs_for(bs: int):
-        return dict(
-            zm.tokenizer([text] * bs, padding="max_length", truncation=True,
-                         max_length=SEQ, return_tensors="pt")
-        )  # fmt: skip
-
-    def run(batch):
-        with torch.inference_mode():
-            return zm.model(**batch)
-
-    points = mll.batch_points(
-        run, inputs_for, report.flops, (1, 32), report.size_bytes["fp32"],
-        report.activation_bytes, repeats=args.repeats, name="minilm fp32", statistic="best",
-    )  # fmt: skip
+    inputs_for, run = text_batch_fns(zm, SEQ)
+    points = mll.text_batch_points(
+        zm, report, (1, 32), repeats=args.repeats, name="minilm fp32", statistic="best", seq=SEQ
+    )
     # The machine is shared: its load changes from second to second. Pair each batch-32 call
     # with a GEMM timed right next to it, so both see the same load, and keep the best pair.
     batch32 = inputs_for(32)

@@ -153,6 +153,7 @@ _EXPORTS: dict[str, str] = {
     "attainable_gflops": "roofline",
     "layer_points": "roofline",
     "batch_points": "roofline",
+    "text_batch_points": "roofline",
     "encoder_flops": "roofline",
     "plot_roofline": "roofline",
     "RooflinePlot": "roofline",

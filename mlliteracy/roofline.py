@@ -285,6 +285,51 @@ def batch_points(
     return pd.DataFrame(rows)
 
 
+#: Filler text long enough to fill every token position at the usual sequence lengths.
+FILL_TEXT = "The workbook measures where the time goes. " * 20
+
+
+def text_batch_fns(zoo_model: Any, seq: int = 128) -> tuple[Callable[[int], Any], Callable]:
+    """``(inputs_for, run)`` for a zoo text model: ``batch`` texts padded to ``seq`` tokens.
+
+    ``run`` calls the model under ``torch.inference_mode``; pass both to :func:`batch_points`.
+
+    Example:
+        >>> inputs_for, run = text_batch_fns(mll.load_model("minilm"))
+    """
+    import torch
+
+    _count("seq", seq)
+
+    def inputs_for(batch: int) -> dict[str, Any]:
+        return dict(zoo_model.tokenizer([FILL_TEXT] * batch, padding="max_length", truncation=True,
+                                        max_length=seq, return_tensors="pt"))  # fmt: skip
+
+    def run(batch: dict[str, Any]) -> Any:
+        with torch.inference_mode():
+            return zoo_model.model(**batch)
+
+    return inputs_for, run
+
+
+def text_batch_points(
+    zoo_model: Any, report: Any, batch_sizes: Sequence[int] = (1, 8, 32), repeats: int = 5,
+    name: str | None = None, statistic: str = "median", seq: int = 128,
+) -> Any:  # fmt: skip
+    """:func:`batch_points` for a zoo text model at ``seq`` tokens; FLOPs and bytes from its
+    autopsy (``report``, made with the same sequence length).
+
+    Example:
+        >>> zm = mll.load_model("minilm"); rep = mll.autopsy(zm.model, zm.example_input)
+        >>> mll.text_batch_points(zm, rep, (1, 32))
+    """
+    inputs_for, run = text_batch_fns(zoo_model, seq)
+    return batch_points(
+        run, inputs_for, report.flops, batch_sizes, report.size_bytes["fp32"],
+        report.activation_bytes, repeats=repeats, name=name or report.name, statistic=statistic,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RooflinePlot:
     """A log-log roofline figure; shows as PNG in Jupyter, ``.figure`` is the matplotlib Figure."""

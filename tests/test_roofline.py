@@ -73,6 +73,27 @@ def test_batch_points_intensity_rises_with_batch():
     assert frame["intensity"].is_monotonic_increasing
 
 
+def test_text_batch_points_pads_every_item_to_the_sequence_length():
+    import torch
+
+    class Tokenizer:
+        def __call__(self, texts, *, padding, truncation, max_length, return_tensors):
+            assert padding == "max_length" and truncation and return_tensors == "pt"
+            return {"input_ids": torch.ones(len(texts), max_length, dtype=torch.long)}
+
+    seen = []
+
+    def model(input_ids):
+        seen.append(input_ids.shape)
+
+    zoo = SimpleNamespace(tokenizer=Tokenizer(), model=model)
+    report = SimpleNamespace(flops=1000, size_bytes={"fp32": 400}, activation_bytes=100, name="toy")
+    frame = mll.text_batch_points(zoo, report, (1, 4), repeats=1, seq=16)
+    assert frame["name"].tolist() == ["toy batch 1", "toy batch 4"]
+    assert frame["flops"].tolist() == [1000, 4000]
+    assert set(seen) == {torch.Size([1, 16]), torch.Size([4, 16])}
+
+
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
