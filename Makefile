@@ -3,13 +3,15 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+TEST_STAMP = $(VENV)/.installed-test
+LOCK    = requirements/constraints.txt
 LAB_ARGS ?=
 # JupyterLab refuses to run as root (containers, CI) unless told explicitly
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 JOBS ?= 2
 
-.PHONY: help install lab test test-fast workbook notebooks bench lint format clean
+.PHONY: help install install-test lock lab test test-fast workbook notebooks bench lint format clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/00_start_here.ipynb (LAB_ARGS='--no-browser --port 8888')"
@@ -18,25 +20,39 @@ help:
 	@echo "make notebooks  re-execute lessons in place so committed outputs are current"
 	@echo "make bench      run benchmarks/, write build/bench/*.json"
 	@echo "make lint       ruff check + format check;  make format  fix them"
+	@echo "make lock       rewrite requirements/constraints.txt from .venv (after make test)"
 
-# The venv is (re)built only when pyproject.toml changes; a second run reuses it.
-$(STAMP): pyproject.toml
+# The venv is (re)built only when pyproject.toml, the lock or the installer changes; a second run
+# reuses it. Learner install: -e . under requirements/constraints.txt, torch from PyTorch's CPU
+# wheels when reachable (TORCH_INDEX=auto|cpu|default, see scripts/install.py). The test stamp adds
+# the test/dev extras on top, so `make lab` after `make test` installs nothing.
+$(STAMP): pyproject.toml $(LOCK) scripts/install.py
 	@test -x "$(BIN)/python" || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --upgrade --quiet "pip>=24"
-	$(BIN)/python -m pip install -e ".[dev]"
-	$(BIN)/python -c "import torch, torchvision; print('torch', torch.__version__, '| torchvision', torchvision.__version__)"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlliteracy)" >/dev/null
+	$(BIN)/python scripts/install.py learner
 	@touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python scripts/install.py test
+	@touch $(TEST_STAMP)
+
 install: $(STAMP)
+
+install-test: $(TEST_STAMP)
+
+# Freeze this .venv into the lock. It must hold the test/dev extras (`make test` first); to move
+# versions: `.venv/bin/pip install -U --upgrade-strategy eager -e ".[dev]"` (no -c), the tests,
+# then `make lock`.
+lock:
+	$(BIN)/python scripts/install.py lock
+	@touch $(STAMP) $(TEST_STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb $(LAB_ROOT) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" $(PYTEST_ARGS)
 
 workbook: $(STAMP)
@@ -55,11 +71,11 @@ bench: $(STAMP)
 		cat build/bench/$$name.json; \
 	done
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
