@@ -220,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.dry_run:
             print(shown)
             continue
-        print("+", shown, flush=True)
-        quiet = cmd[-1] == "(mlliteracy)"  # ipykernel's install message is noise
+        if "pip" in cmd:
+            print("+", shown, flush=True)
+        quiet = "ipykernel" in cmd  # its "Installed kernelspec" line is noise
         subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL if quiet else None)
     return 0
 
