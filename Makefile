@@ -11,11 +11,14 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PYTEST_ARGS ?=
 JOBS ?= 2
 
-.PHONY: help install install-test lock lab test test-fast workbook notebooks bench lint format clean
+PORTABLE ?=
+
+.PHONY: help install install-test lock lab test test-fast test-portable workbook notebooks bench lint format clean
 
 help:
 	@echo "make lab        start JupyterLab on notebooks/00_start_here.ipynb (LAB_ARGS='--no-browser --port 8888')"
 	@echo "make test       run unit tests and execute every notebook"
+	@echo "make test-portable  the lessons' checks as on other CPUs and thread counts (PORTABLE='default threads1')"
 	@echo "make workbook   execute every lesson headless, write build/site/index.html"
 	@echo "make notebooks  re-execute lessons in place so committed outputs are current"
 	@echo "make bench      run benchmarks/, write build/bench/*.json"
@@ -51,6 +54,11 @@ lab: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(PYTEST_ARGS)
+
+# The lessons' notebook checks with ATEN_CPU_CAPABILITY=default and =avx2 (torch without its
+# AVX2 / AVX-512 kernels) and with 1 and 2 threads: see scripts/test_portable.py.
+test-portable: $(TEST_STAMP)
+	JOBS=$(JOBS) $(BIN)/python scripts/test_portable.py $(PORTABLE) -- $(PYTEST_ARGS)
 
 test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not notebook and not browser" $(PYTEST_ARGS)

@@ -3,8 +3,9 @@
 The cheap model is TF-IDF + logistic regression (about a millisecond per tweet on a CPU); the
 expensive one is the MiniLM sentiment classifier of :mod:`mlliteracy.sentiment`. Both models
 score every text once; every threshold is then evaluated from those cached probabilities, so
-the accuracy and deferral numbers are exact and deterministic. Only the dollars depend on the
-latencies, which are measured once, in the same run.
+the accuracy and deferral numbers repeat exactly on one machine (across CPUs they move by a
+tweet or two, as float kernels differ). Only the dollars depend on the latencies, which are
+measured once, in the same run.
 
 Example:
     >>> cheap = mll.train_tfidf(n_train=1000, seed=0)
@@ -199,7 +200,7 @@ def _route(p_cheap: np.ndarray, p_exp: np.ndarray, threshold: float) -> tuple[An
 
 @dataclass(frozen=True)
 class CascadeScore:
-    """Quality of one cascade on labelled texts (no timings: these numbers are exact)."""
+    """Quality of one cascade on labelled texts (no timings; float-dependent across CPUs)."""
 
     threshold: float
     n: int

@@ -35,7 +35,8 @@ from .cascade import (
 from .cost import Price, cost_per_1k_requests
 from .errors import MLLError
 
-#: columns of :meth:`CascadeCurve.quality` (exact, safe to compare between runs)
+#: columns of :meth:`CascadeCurve.quality`: no timings, repeatable on one machine (accuracies
+#: come from float kernels: compare them across machines with a tolerance)
 QUALITY_COLUMNS = ("policy", "threshold", "accuracy", "deferred_share")
 
 
@@ -130,7 +131,7 @@ class CascadeCurve:
         return min(allowed, key=lambda p: (p.usd_per_1k_requests, -p.accuracy))
 
     def quality(self):
-        """The exact columns only (policy, threshold, accuracy, deferred share): no timings."""
+        """The untimed columns only (policy, threshold, accuracy, deferred share): no timings."""
         return self.frame[list(QUALITY_COLUMNS)].copy()
 
     def plot(self, chosen: OperatingPoint | None = None):

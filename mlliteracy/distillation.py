@@ -17,6 +17,7 @@ from typing import Any
 
 from . import _html
 from .errors import MLLError
+from .expectations import Verdict
 
 
 def _student_class():
@@ -92,6 +93,42 @@ class DistillRun:
         return (
             f"DistillRun({self.label}, params={self.params:,}, epochs={self.epochs}, "
             f"seed={self.seed}, test_accuracy={self.test_accuracy:.4f})"
+        )
+
+    def compare(self, control: DistillRun, n_test: int | None = None) -> Verdict:
+        """Did the teacher help? This run against the same student trained on hard labels only.
+
+        Args:
+            control: the run with ``alpha=0`` (same student, seed and epochs).
+            n_test: test-set size, to say what one test example is worth in points.
+
+        Returns:
+            A :class:`~mlliteracy.expectations.Verdict`: outcome ``helped``, ``no difference``
+            or ``hurt``.
+        """
+        if not isinstance(control, DistillRun):
+            raise MLLError("control must be the DistillRun of mll.distill(None, data, alpha=0.0)")
+        diff = 100 * (self.test_accuracy - control.test_accuracy)
+        one = 100 / n_test if n_test else 0.0
+        margin = 1.5 * one if n_test else 0.5  # one test example either way is a rerun's noise
+        where = (
+            f"Distilled student {100 * self.test_accuracy:.2f}% vs the same student on hard "
+            f"labels only {100 * control.test_accuracy:.2f}%: {diff:+.2f} points"
+        )
+        unit = f" ({round(diff / one):+d} test examples; one is {one:.2f} points)" if n_test else ""
+        if diff > margin:
+            return Verdict(f"{where}{unit}. The teacher's soft targets **helped** here.", "helped")
+        if diff < -margin:
+            return Verdict(
+                f"{where}{unit}. The teacher's soft targets **hurt** here: ship the student "
+                "trained on hard labels, and do not credit distillation for its size.",
+                "hurt",
+            )
+        return Verdict(
+            f"{where}{unit}: within {margin:.2f} points, **no real difference**. The student's "
+            "small size, not the teacher, is what this run shows; credit distillation only when "
+            "it beats the control by more than a rerun moves.",
+            "no difference",
         )
 
     def _repr_html_(self) -> str:

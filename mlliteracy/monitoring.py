@@ -28,6 +28,7 @@ import numpy as np
 from . import _html
 from .drift import _p_text, compare_distributions
 from .errors import MLLError
+from .expectations import Verdict
 
 PSI_ALERT = 0.25
 KS_ALPHA = 0.01
@@ -82,6 +83,45 @@ class MonitorReport:
     def levels(self) -> dict[str, str]:
         """Signal -> PSI level (little / moderate / significant)."""
         return dict(zip(self.frame["signal"], self.frame["level"], strict=True))
+
+    def explain(self) -> Verdict:
+        """Which signals alert, and whether both tests agree (PSI alone over-reacts on small
+        samples); outcome ``quiet``, ``psi only`` or ``drift``."""
+        frame = self.frame
+        psi_limit = self.thresholds.get("psi_alert", PSI_ALERT)
+        ks_limit = self.thresholds.get("ks_alpha", KS_ALPHA)
+        hit = frame[frame["alert"]].sort_values("psi", ascending=False)
+        n = len(frame)
+        if hit.empty:
+            return Verdict(
+                f"None of the {n} signals crosses a threshold (PSI > {psi_limit:g} or KS p < "
+                f"{ks_limit:g}); the largest PSI is {self.max_psi:.3f}. No drift alert.",
+                "quiet",
+            )
+        confirmed = hit[hit["ks_pvalue"] < ks_limit]
+        lines = [f"{len(hit)} of {n} signals alert:"]
+        for r in hit.head(6).itertuples():
+            both = "both tests" if r.ks_pvalue < ks_limit else "PSI only, KS sees no difference"
+            lines.append(f"- `{r.signal}`: PSI {r.psi:.3f}, KS p {_p_text(r.ks_pvalue)} ({both})")
+        if len(hit) > 6:
+            lines.append(f"- and {len(hit) - 6} more, each listed in the table above")
+        if confirmed.empty:
+            lines.append(
+                "\nNo alert is confirmed by KS. PSI over-reacts on small samples: a bin that "
+                "happens to be (nearly) empty gets a tiny floor share, and its log term alone can "
+                "pass the threshold. Treat these as a reason to look, not as drift: compare a "
+                "larger sample or fewer bins."
+            )
+            return Verdict("\n".join(lines), "psi only")
+        kinds = confirmed.groupby("kind")["psi"].max().to_dict()
+        strongest = ", ".join(
+            f"{k} {v:.2f}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])
+        )
+        lines.append(
+            f"\n{len(confirmed)} alert(s) are confirmed by both tests: drift. Largest PSI by kind "
+            f"of signal: {strongest}."
+        )
+        return Verdict("\n".join(lines), "drift")
 
     def __repr__(self) -> str:
         return (

@@ -21,6 +21,7 @@ from typing import Any
 
 from . import _html
 from .errors import MLLError
+from .expectations import Verdict
 
 #: percentiles reported by :class:`LatencyStats`
 PERCENTILES = (50, 90, 95, 99)
@@ -380,7 +381,65 @@ def batch_sweep(
         d = stats.to_dict()
         rows.append({"batch_size": b, **{k: d[k] for k in ("p50_ms", "p95_ms", "ms_per_item")}})
         rows[-1]["throughput_per_s"] = d["throughput_per_s"]
+        rows[-1]["threads"] = d["threads"]
     return pd.DataFrame(rows)
+
+
+#: a throughput change smaller than this share is called "flat" (reruns move it about as much)
+BATCHING_FLAT = 0.10
+
+
+def explain_batching(sweep: Any, flat: float = BATCHING_FLAT) -> Verdict:
+    """Say, from a :func:`batch_sweep` table, whether batching raised throughput on this machine.
+
+    Args:
+        sweep: the DataFrame returned by :func:`batch_sweep` (at least two batch sizes).
+        flat: a relative change in throughput below this counts as no change.
+
+    Returns:
+        A :class:`~mlliteracy.expectations.Verdict` with outcome ``pays``, ``flat`` or ``hurts``.
+
+    Example:
+        >>> mll.explain_batching(mll.batch_sweep(pipe.predict, lambda n: texts[:n], (1, 16)))
+    """
+    cols = {"batch_size", "p50_ms", "throughput_per_s"}
+    if not hasattr(sweep, "columns") or not cols <= set(sweep.columns) or len(sweep) < 2:
+        raise MLLError("sweep must be the table of mll.batch_sweep with at least two batch sizes")
+    rows = sweep.sort_values("batch_size").reset_index(drop=True)
+    one, last = rows.iloc[0], rows.iloc[-1]
+    best = rows.iloc[int(rows["throughput_per_s"].to_numpy().argmax())]
+    threads = int(rows["threads"].iloc[0]) if "threads" in rows else None
+    where = f"On this machine ({threads} thread{'s' * (threads != 1)})" if threads else "Here"
+    t1 = float(one.throughput_per_s)
+    gain, change_last = float(best.throughput_per_s) / t1 - 1, float(last.throughput_per_s) / t1 - 1
+    b1, bb, bl = int(one.batch_size), int(best.batch_size), int(last.batch_size)
+    if bb != b1 and gain >= flat:
+        outcome = "pays"
+        text = (
+            f"{where}, batching **raised throughput** from {t1:.1f} requests/s at batch {b1} to "
+            f"{float(best.throughput_per_s):.1f}/s at batch {bb} ({gain:+.0%}), while one call "
+            f"took {float(best.p50_ms):.1f} ms instead of {float(one.p50_ms):.1f} ms: a lone "
+            "user waits longer. Batching pays here because batch 1 left the hardware idle."
+        )
+    elif change_last <= -flat and gain < flat:
+        outcome = "hurts"
+        text = (
+            f"{where}, batching **lowered throughput**: {t1:.1f} requests/s at batch {b1}, "
+            f"{float(last.throughput_per_s):.1f}/s at batch {bl} ({change_last:+.0%}), and every "
+            "call took longer. At batch 1 the cores are already busy, and a batch pads every "
+            "text to its longest one, so it adds work instead of filling idle units. Batching "
+            "pays when batch 1 leaves hardware idle (a GPU, many cores) and texts have similar "
+            "lengths."
+        )
+    else:
+        outcome = "flat"
+        most = max(abs(gain), abs(change_last))
+        text = (
+            f"{where}, batching changed throughput by at most {most:.0%} between batch {b1} "
+            f"and batch {bl} (from {t1:.1f} requests/s): about what a rerun moves. Nothing "
+            "was gained for throughput, and each call took longer, so a lone user waits longer."
+        )
+    return Verdict(text, outcome)
 
 
 def sweep_explorer(sweep):

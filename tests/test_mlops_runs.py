@@ -116,3 +116,33 @@ def test_tweet_samples_are_disjoint_and_the_new_topic_drifts():
     assert mll.drift_monitor(s["reference"], s["shifted"]).alerts
     with pytest.raises(mll.MLLError, match="embeddings"):
         mll.drift_monitor(np.zeros((5, 2)), np.zeros((5, 2)), embeddings=True)
+
+
+def _report(rows: list[tuple[str, str, float, float]]) -> mll.MonitorReport:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=["signal", "kind", "psi", "ks_pvalue"])
+    frame["alert"] = (frame["psi"] > 0.25) | (frame["ks_pvalue"] < 0.01)
+    return mll.MonitorReport(frame, {"psi_alert": 0.25, "ks_alpha": 0.01, "bins": 10})
+
+
+def test_explain_quiet_when_nothing_crosses_a_threshold():
+    verdict = _report([("chars", "feature", 0.05, 0.8), ("words", "feature", 0.12, 0.4)]).explain()
+    assert verdict.outcome == "quiet"
+    assert "None of the 2 signals" in verdict.text and "0.120" in verdict.text
+
+
+def test_explain_flags_a_psi_only_alert_as_a_reason_to_look():
+    verdict = _report([("chars", "feature", 0.856, 0.43), ("words", "feature", 0.1, 0.5)]).explain()
+    assert verdict.outcome == "psi only"
+    assert "`chars`: PSI 0.856" in verdict.text and "PSI only" in verdict.text
+    assert "not as drift" in verdict.text
+
+
+def test_explain_calls_drift_when_both_tests_agree():
+    rows = [("chars", "feature", 0.3, 0.2), ("embedding PC1", "embedding", 6.1, 1e-9),
+            ("urls", "feature", 0.9, 0.001)]  # fmt: skip
+    verdict = _report(rows).explain()
+    assert verdict.outcome == "drift"
+    assert "2 alert(s) are confirmed by both tests" in verdict.text
+    assert verdict.text.index("embedding 6.10") < verdict.text.index("feature 0.90")

@@ -107,7 +107,8 @@ def test_compare_variants_speedups_are_ratios_of_ms_per_item():
 def test_batch_sweep_and_explorer():
     df = mll.batch_sweep(sum, lambda n: list(range(n)), (1, 4, 8), warmup=0, repeats=2)
     assert list(df["batch_size"]) == [1, 4, 8]
-    assert list(df.columns) == ["batch_size", "p50_ms", "p95_ms", "ms_per_item", "throughput_per_s"]
+    cols = ["batch_size", "p50_ms", "p95_ms", "ms_per_item", "throughput_per_s", "threads"]
+    assert list(df.columns) == cols
     box = mll.sweep_explorer(df)
     assert box.children[0].options == (1, 4, 8)
     assert "of best throughput" in box.children[1].value
@@ -159,3 +160,51 @@ def test_measure_memory_sees_a_big_allocation():
     assert stats.result_tensor_mb == pytest.approx(64.0)
     assert stats.peak_rss_mb >= stats.rss_before_mb
     assert "peak=" in repr(stats)
+
+
+def _sweep(throughputs, threads=2):
+    import pandas as pd
+
+    sizes = [1, 4, 16, 64][: len(throughputs)]
+    return pd.DataFrame(
+        {
+            "batch_size": sizes,
+            "p50_ms": [1000 * b / t for b, t in zip(sizes, throughputs, strict=True)],
+            "throughput_per_s": throughputs,
+            "threads": threads,
+        }
+    )
+
+
+def test_explain_batching_when_it_pays():
+    verdict = mll.explain_batching(_sweep([100.0, 180.0, 260.0, 250.0], threads=8))
+    assert verdict.outcome == "pays"
+    assert "raised throughput" in verdict.text and "batch 16 (+160%)" in verdict.text
+    assert "(8 threads)" in verdict.text
+
+
+def test_explain_batching_when_it_hurts():
+    verdict = mll.explain_batching(_sweep([170.7, 149.3, 150.6, 137.9]))
+    assert verdict.outcome == "hurts"
+    assert "lowered throughput" in verdict.text and "137.9/s at batch 64 (-19%)" in verdict.text
+
+
+def test_explain_batching_when_it_is_flat():
+    verdict = mll.explain_batching(_sweep([100.0, 104.0, 97.0], threads=1))
+    assert verdict.outcome == "flat"
+    assert "(1 thread)" in verdict.text and "at most 4%" in verdict.text
+
+
+def test_explain_batching_refuses_a_table_it_cannot_read():
+    with pytest.raises(mll.MLLError, match="batch_sweep"):
+        mll.explain_batching(_sweep([100.0]))
+
+
+def test_release_memory_reports_the_resident_change():
+    import numpy as np
+
+    block = np.ones(40 * 2**20 // 8)  # 40 MB, freed below
+    del block
+    released = mll.release_memory()
+    assert released.rss_before_mb > 0 and released.rss_after_mb > 0
+    assert "MB freed" in repr(released)
