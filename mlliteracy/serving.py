@@ -14,6 +14,7 @@ Example:
 import argparse
 import asyncio
 import atexit
+import os
 import socket
 import subprocess
 import sys
@@ -286,8 +287,13 @@ def serve(
     log = workdir / f"server-{variant}-{port}.log"
     cmd = [sys.executable, "-m", "mlliteracy.serving", "--head", str(head), "--variant", variant]
     cmd += ["--workdir", str(workdir), "--port", str(port), "--threads", str(threads or 0)]
+    # glibc gives every worker thread its own malloc arena; a threaded server that allocates
+    # models per request then holds many half-empty arenas. Two arenas is the usual cap.
+    env = {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
     server = Server(proc, port, variant, log, cleanup=own)
     deadline = time.monotonic() + startup_timeout
     while time.monotonic() < deadline:

@@ -242,12 +242,16 @@ class MemoryRelease:
         )
 
 
-def release_memory() -> MemoryRelease:
+def release_memory(models: bool = True) -> MemoryRelease:
     """Collect garbage and hand freed heap memory back to the OS, then report the RSS change.
 
     Deleting a model frees its tensors inside the process, but the C allocator may keep the
     pages for reuse, so the process (and a container's memory limit) still counts them. On
     Linux with glibc, ``malloc_trim(0)`` returns them; elsewhere only ``gc.collect`` runs.
+
+    Args:
+        models: also drop the MiniLM encoder and tokenizer this package keeps loaded for
+            reuse (they load again when next needed).
 
     Example:
         >>> del steps
@@ -261,6 +265,11 @@ def release_memory() -> MemoryRelease:
 
     proc, mb = psutil.Process(), 1024.0 * 1024.0
     before = proc.memory_info().rss
+    if models:
+        from .sentiment import shared_encoder, shared_tokenizer
+
+        shared_encoder.cache_clear()
+        shared_tokenizer.cache_clear()
     gc.collect()
     trimmed = False
     name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
