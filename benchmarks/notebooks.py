@@ -31,7 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mlliteracy.workbook import execute, find_notebooks  # noqa: E402
+from mlliteracy.workbook.harness import execute, find_notebooks  # noqa: E402
 
 GOAL_S, GOAL_MB, GOAL_TOTAL_S, GOAL_IMPORT_S = 120, 2048, 15 * 60, 0.3
 DOCS = ROOT / "docs" / "workshop.md"

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import mlliteracy as mll  # noqa: E402
-from mlliteracy.roofline import text_batch_fns  # noqa: E402
+from mlliteracy.cost.roofline import text_batch_fns  # noqa: E402
 
 SEQ = 128
 

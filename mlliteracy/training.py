@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _html
-from .errors import MLLError
+from ._core import html as _html
+from ._core.errors import MLLError
 
 #: A training step costs about three forward passes: one forward, two for the backward
 #: (gradients with respect to activations and to weights). Kaplan et al. (2020) use 6N per token.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import MLLError
+from ._core.errors import MLLError
 
 #: What each kind of number is, in one line (the table's last column).
 KINDS = {

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "mlliteracy" / "assets" / "digits_cnn"
 #: The files whose contents define the weights; their hash is the code version.
 CODE_FILES = (
-    ROOT / "mlliteracy" / "nets.py",
+    ROOT / "mlliteracy" / "models" / "nets.py",
     ROOT / "mlliteracy" / "training.py",
     Path(__file__).resolve(),
 )
@@ -33,8 +33,8 @@ def train_digits_cnn(seed: int = 0) -> tuple[Any, dict[str, Any]]:
     import torch
 
     import mlliteracy as mll
-    from mlliteracy.data import array_sha256
-    from mlliteracy.nets import DigitsCNN
+    from mlliteracy.data.datasets import array_sha256
+    from mlliteracy.models.nets import DigitsCNN
     from mlliteracy.training import deterministic, file_sha256, train
 
     data = mll.load_digits()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mlliteracy import cli
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
 from mlliteracy.grading.assign import assign_exercises, generate_exercise, read_key
 
 GOLDEN = Path(__file__).parent / "golden" / "assign"

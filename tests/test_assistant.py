@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
 
 
 @pytest.fixture(scope="module")

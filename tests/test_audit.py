@@ -8,8 +8,8 @@ import re
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
-from mlliteracy.riskreg import likelihood
+from mlliteracy._core.errors import MLLError
+from mlliteracy.audit.register import likelihood
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mlliteracy.auditrun import _check_out_dir
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
+from mlliteracy.audit.bundle import _check_out_dir
 
 CLI = [sys.executable, "-m", "mlliteracy.cli"]
 

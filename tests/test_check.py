@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
 from mlliteracy.grading.checks import score_question, to_plain
 from mlliteracy.grading.key import canon, compile_key, public, seal, unseal
 

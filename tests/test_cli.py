@@ -2,7 +2,7 @@ import subprocess
 import sys
 
 from mlliteracy import cli
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
 
 
 def test_help_lists_every_command():

@@ -1,7 +1,7 @@
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.profiling import LatencyStats
+from mlliteracy.latency.timing import LatencyStats
 
 
 def _price(usd=0.36):

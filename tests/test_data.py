@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.data import _APOSTROPHE, _MOJIBAKE
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
+from mlliteracy.data.datasets import _APOSTROPHE, _MOJIBAKE
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from torch import nn  # noqa: E402
 
 import mlliteracy as mll  # noqa: E402
 from mlliteracy import MLLError  # noqa: E402
-from mlliteracy.dissect import LAYER_COLUMNS, AutopsyReport, autopsy  # noqa: E402
+from mlliteracy.anatomy.autopsy import LAYER_COLUMNS, AutopsyReport, autopsy  # noqa: E402
 
 GOLDEN = Path(__file__).parent / "golden" / "autopsy_report_toy.md"
 

@@ -1,7 +1,7 @@
 import json
 
-from mlliteracy import envcheck as doc
 from mlliteracy.cli import main
+from mlliteracy.workbook import doctor as doc
 
 
 def test_doctor_reports_what_the_workbook_needs():

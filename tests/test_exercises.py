@@ -13,7 +13,7 @@ import pytest
 
 from mlliteracy.grading.assign import METADATA_KEY, assign_exercises, exercise_name
 from mlliteracy.grading.grade import grade_submissions
-from mlliteracy.workbook import find_notebooks
+from mlliteracy.workbook.harness import find_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = find_notebooks(ROOT, "solutions")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.expectations import LOG_ENV
+from mlliteracy._core.expect import LOG_ENV
 
 
 def test_near_within_tolerance_prints_one_line():

@@ -9,9 +9,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from mlliteracy import MLLError  # noqa: E402
-from mlliteracy.dissect import autopsy  # noqa: E402
-from mlliteracy.flops import compare_counters, kaplan_flops, trace_model  # noqa: E402
-from mlliteracy.zoo import load_model  # noqa: E402
+from mlliteracy.anatomy.autopsy import autopsy  # noqa: E402
+from mlliteracy.anatomy.flops import compare_counters, kaplan_flops, trace_model  # noqa: E402
+from mlliteracy.models.zoo import load_model  # noqa: E402
 
 # (params, flops) at batch 1, 224x224 / 128 tokens: /work/shared/references.md
 VISION_REFERENCE = {

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import mlliteracy as mll
-from mlliteracy.graph import port_is_open
+from mlliteracy.views.graph import port_is_open
 
 
 @pytest.fixture(scope="module")

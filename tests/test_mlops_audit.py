@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.migration import PHASE_NAMES
-from mlliteracy.testscore import BANDS, RUBRIC, SECTIONS, TEST_IDS, band
+from mlliteracy.mlops.migration import PHASE_NAMES
+from mlliteracy.mlops.testscore import BANDS, RUBRIC, SECTIONS, TEST_IDS, band
 
 
 def test_rubric_has_28_tests_seven_per_section():

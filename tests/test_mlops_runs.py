@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.monitoring import _embedding_signals
+from mlliteracy.mlops.monitoring import _embedding_signals
 
 
 def test_seeded_training_reproduces_bit_for_bit():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import mlliteracy as mll
-from mlliteracy.nets import digits_cnn_assets, digits_example_input
+from mlliteracy.models.nets import digits_cnn_assets, digits_example_input
 
 
 def test_digits_cnn_shapes_and_param_count():

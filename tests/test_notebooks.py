@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from mlliteracy.workbook import find_notebooks, has_parameters_cell
+from mlliteracy.workbook.harness import find_notebooks, has_parameters_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = find_notebooks(ROOT, "notebooks")
@@ -44,7 +44,7 @@ def test_there_are_notebooks():
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", EXECUTED, ids=_id)
 def test_notebook_executes_in_quick_mode(path: Path, tmp_path: Path):
-    from mlliteracy.workbook import execute
+    from mlliteracy.workbook.harness import execute
 
     nb = execute(path, tmp_path / path.name, quick=True, timeout=600)
     errors = [

@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.profiling import LatencyStats, percentile
+from mlliteracy.latency.timing import LatencyStats, percentile
 
 
 def test_percentile_matches_known_values_and_numpy():

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
+from mlliteracy._core.errors import MLLError
 from mlliteracy.cli import main
-from mlliteracy.errors import MLLError
 
 
 def _tree(root: Path) -> Path:
@@ -54,7 +54,7 @@ def test_state_dict_hash_same_across_formats_and_order(tmp_path):
 
 
 def test_shipped_weights_match_their_provenance():
-    from mlliteracy.nets import digits_cnn_assets
+    from mlliteracy.models.nets import digits_cnn_assets
 
     folder = digits_cnn_assets()
     prov = json.loads((folder / "provenance.json").read_text())

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import mlliteracy as mll
-from mlliteracy.pruning import pruned_count
+from mlliteracy.compression.pruning import pruned_count
 
 
 @pytest.fixture(scope="module")

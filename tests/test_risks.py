@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
-from mlliteracy.pii import luhn_ok, mask
-from mlliteracy.robustness import perturb
+from mlliteracy._core.errors import MLLError
+from mlliteracy.risks.pii import luhn_ok, mask
+from mlliteracy.risks.robustness import perturb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -318,7 +318,7 @@ def test_supply_chain_of_the_shipped_digits_cnn():
 
 
 def test_threshold_curve_rates_on_a_hand_computed_case():
-    from mlliteracy.hallucination import curve_from_scores
+    from mlliteracy.risks.hallucination import curve_from_scores
 
     in_sims = np.array([[0.9, 0.1], [0.2, 0.6], [0.4, 0.5]])
     out_sims = np.array([[0.7, 0.2], [0.3, 0.1]])

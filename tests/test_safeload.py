@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 import mlliteracy as mll
-from mlliteracy.errors import MLLError
-from mlliteracy.picklescan import UnsafeFileError, scan_bytes
+from mlliteracy._core.errors import MLLError
+from mlliteracy.anatomy.picklescan import UnsafeFileError, scan_bytes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

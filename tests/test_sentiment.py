@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.pipelines import PipelineOptions, SentimentPipeline
+from mlliteracy.latency.pipeline import PipelineOptions, SentimentPipeline
 
 TEXTS = ["I love this, best day ever!", "worst service, never again", "meeting moved to 3pm"]
 

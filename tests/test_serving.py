@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.serving import MAX_CHARS, port_open
+from mlliteracy.latency.server import MAX_CHARS, port_open
 
 TEXTS = ["I love this!", "this is awful", "see you at noon"]
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.pareto import pareto_front
-from mlliteracy.tradeoffs import OBJECTIVES
+from mlliteracy.compression.pareto import pareto_front
+from mlliteracy.compression.tradeoffs import OBJECTIVES
 
 
 def _synthetic(seed: int, n: int = 6) -> pd.DataFrame:

@@ -4,9 +4,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from mlliteracy import workbook
-from mlliteracy.curriculum import CURRICULUM, LEVELS, find_root, workbook_map
-from mlliteracy.errors import MLLError
+from mlliteracy._core.errors import MLLError
+from mlliteracy.workbook import harness as workbook
+from mlliteracy.workbook.curriculum import CURRICULUM, LEVELS, find_root, workbook_map
 
 
 def _write(path, cells):

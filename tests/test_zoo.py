@@ -8,8 +8,8 @@ torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 
 from mlliteracy import MLLError  # noqa: E402
-from mlliteracy.dissect import autopsy  # noqa: E402
-from mlliteracy.zoo import RANDOM_WEIGHTS, load_model, zoo_names  # noqa: E402
+from mlliteracy.anatomy.autopsy import autopsy  # noqa: E402
+from mlliteracy.models.zoo import RANDOM_WEIGHTS, load_model, zoo_names  # noqa: E402
 
 VISION = torchvision.models.list_models(module=torchvision.models)
 
@@ -123,8 +123,8 @@ def test_zoo_model_reprs():
 
 
 def test_digits_cnn_without_shipped_weights_says_so(monkeypatch, tmp_path):
-    import mlliteracy.nets
+    import mlliteracy.models.nets
 
-    monkeypatch.setattr(mlliteracy.nets, "digits_cnn_assets", lambda: tmp_path)
+    monkeypatch.setattr(mlliteracy.models.nets, "digits_cnn_assets", lambda: tmp_path)
     with pytest.raises(MLLError, match=r"model\.safetensors are missing"):
         load_model("digits-cnn")

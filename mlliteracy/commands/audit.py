@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..auditrun import run_audit
+    from ..audit.bundle import run_audit
 
     result = run_audit(args.out, quick=args.quick, progress=True, seed=args.seed)
     print(repr(result))

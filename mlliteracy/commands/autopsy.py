@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..errors import MLLError
+from .._core.errors import MLLError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +63,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    from ..targets import autopsy_target
+    from ..anatomy.targets import autopsy_target
 
     noise = io.StringIO()  # libraries that print must not break the one-JSON-object contract
     try:

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..envcheck import doctor
+    from ..workbook.doctor import doctor
 
     report = doctor()
     if args.json:

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..manifest import build_manifest, verify_manifest
+    from ..provenance.manifest import build_manifest, verify_manifest
 
     if args.action == "build":
         defaults = {k: getattr(args, k) for k in ("source", "license", "creator")}

@@ -23,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..curriculum import find_root
-    from ..workbook import build_site, find_notebooks, refresh
+    from ..workbook.curriculum import find_root
+    from ..workbook.harness import build_site, find_notebooks, refresh
 
     root = find_root(args.root)
     if args.refresh is not None:

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import _html
-from ..errors import MLLError
+from .._core import html as _html
+from .._core.errors import MLLError
 from .key import compile_key, seal
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"

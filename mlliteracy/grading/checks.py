@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _html
-from ..errors import MLLError
+from .._core import html as _html
+from .._core.errors import MLLError
 from .key import canon, compile_key, digest, ngrams, unseal, words
 
 PLACEHOLDER = {"__placeholder__": True}

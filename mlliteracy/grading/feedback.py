@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import _html
+from .._core import html as _html
 from .checks import CheckResult
 
 STYLE = (

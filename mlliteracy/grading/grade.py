@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import MLLError
+from .._core.errors import MLLError
 from .assign import METADATA_KEY, read_key
 from .checks import CheckResult, score_question
 from .feedback import feedback_page

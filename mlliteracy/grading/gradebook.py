@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import _html
+from .._core import html as _html
 
 STATUSES = ("graded", "timeout", "out_of_memory", "crashed", "invalid_notebook")
 FIRST_COLUMNS = ("submission", "status", "score", "max_score")

@@ -26,7 +26,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import MLLError
+from .._core.errors import MLLError
 
 KEY_PREFIX = "mll-key-v1:"
 #: criterion kinds whose expected value is secret (hashed) vs plain properties

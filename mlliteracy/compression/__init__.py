@@ -1,0 +1,19 @@
+"""Making a model cheaper: quantisation, pruning, distillation, and the trade-off table, Pareto
+front and memo that pick a variant under a constraint.
+
+Used by: intermediate 02.
+
+Modules:
+- ``distillation``: Knowledge distillation: a tiny student CNN learns from the digits CNN's
+  softened outputs.
+- ``memo``: The Markdown memo behind ``Recommendation.memo()``: choice, rejected options, $,
+  caveats.
+- ``pareto``: The Pareto front of a trade-off table, its plot, and variants placed on a
+  roofline.
+- ``pruning``: Pruning with measured sparsity: unstructured (zeros in dense tensors) vs
+  structured (channels).
+- ``quantize``: Model variants for the cost lesson: the fp32 baseline, half precision, int8
+  quantisation.
+- ``tradeoffs``: Every variant measured side by side, the Pareto front, and a recommendation
+  under a constraint.
+"""

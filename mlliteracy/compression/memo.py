@@ -1,0 +1,98 @@
+"""The Markdown memo behind ``Recommendation.memo()``: choice, rejected options, $, caveats."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .._core.errors import MLLError
+
+
+def _price(price: Any) -> Any:
+    from ..cost.pricing import Price
+
+    if price is None or isinstance(price, Price):
+        return price
+    if isinstance(price, numbers.Real) and not isinstance(price, bool) and price > 0:
+        return Price("your machine", float(price), "given by the reader", "n/a", illustrative=False)
+    raise MLLError(f"price={price!r} is not valid; pass mll.Price(...) or an hourly USD price")
+
+
+def _num(value: Any) -> str:
+    value = float(value)
+    if value.is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"
+    return f"{value:.4g}"
+
+
+def build_memo(rec: Any, price: Any = None) -> str:
+    """Markdown text explaining ``rec`` (a ``Recommendation``); see ``Recommendation.memo``."""
+    from ..cost.pricing import cost_per_1k_requests
+    from .tradeoffs import OBJECTIVES, TIMED, _machine_text
+
+    price = _price(price)
+    f = rec.frame
+    row = f.loc[rec.chosen]
+    base = rec.baseline if rec.baseline in f.index else None
+    direction = "smallest" if OBJECTIVES[rec.objective] else "largest"
+    lines = [f"## Recommendation: serve `{rec.chosen}`", ""]
+    ref = f"the baseline `{base}` ({f.loc[base, 'accuracy']:.2%})" if base else "the baseline"
+    lines += [
+        f"**Constraint:** test accuracy may drop by at most {rec.max_drop_points:g} percentage "
+        f"points vs {ref}. **Objective:** the {direction} `{rec.objective}` among the variants "
+        "that meet the constraint.",
+        "",
+        f"`{rec.chosen}` ({row['technique']}) keeps {row['accuracy']:.2%} accuracy "
+        f"(a drop of {row['drop_points']:.2f} points) with {rec.objective} = "
+        f"{_num(row[rec.objective])}.",
+    ]
+    if base and base != rec.chosen:
+        for col, what in (("size_bytes", "size on disk"), ("flops", "FLOPs per example"),
+                          ("latency_p50_ms", "p50 latency (batch 1)")):  # fmt: skip
+            if col in f.columns and f.loc[base, col] > 0:
+                ratio = row[col] / f.loc[base, col]
+                lines.append(f"- {what}: {_num(row[col])} vs {_num(f.loc[base, col])} "
+                             f"({ratio:.2f}x the baseline)")  # fmt: skip
+    lines += ["", "### Cost"]
+    if price is None:
+        lines.append("No hourly price given: pass `price=` to see $ per 1000 requests.")
+    elif "throughput_per_s" in f.columns:
+        tag = " (illustrative: check today's price)" if price.illustrative else ""
+        lines.append(
+            f"At ${price.usd_per_hour:g}/hour for {price.name} ({price.source}, "
+            f"{price.as_of}){tag}, with the machine kept busy at the measured throughput:"
+        )
+        lines.append("")
+        for name in dict.fromkeys([n for n in (base, rec.chosen) if n]):
+            rps = f.loc[name, "throughput_per_s"]
+            usd = cost_per_1k_requests(price.usd_per_hour, rps)
+            lines.append(f"- `{name}`: {_num(rps)} requests/s -> ${usd:.3g} per 1000 requests "
+                         f"(${usd * 1e6:.3g} per billion)")  # fmt: skip
+    lines += ["", "### Options rejected", ""]
+    lines += ["| variant | drop (points) | reason |", "|---|---|---|"]
+    for name, why in rec.rejected:
+        lines.append(f"| `{name}` | {f.loc[name, 'drop_points']:.2f} | {why} |")
+    lines += ["", "### Caveats", ""]
+    machine = rec.machine or {}
+    if machine:
+        lines.append(f"- Measured on one machine: {_machine_text(machine)}; timings change "
+                     "with the CPU, threads and load.")  # fmt: skip
+    if rec.objective in TIMED:
+        lines.append(f"- `{rec.objective}` is a timing: re-measure before acting; the pick may "
+                     "change between runs when variants are close.")  # fmt: skip
+    if machine and not machine.get("vnni"):
+        lines.append("- No VNNI on this CPU: int8 kernels lack their fast path, so int8 saves "
+                     "bytes more than time here.")  # fmt: skip
+    if machine and not machine.get("bf16"):
+        lines.append("- No native bf16 on this CPU: bf16/fp16 halve the bytes but the arithmetic "
+                     "is converted, often slower than fp32.")  # fmt: skip
+    if "nonzero_params" in f.columns and (f["nonzero_params"] < f["params"]).any():
+        lines.append("- Unstructured pruning stores zeros in dense tensors: the file and the "
+                     "dense kernels do the same work; only sparse formats would gain.")  # fmt: skip
+    n_test = None
+    if base and "accuracy" in f.columns:
+        n_test = machine.get("n_test") if machine else None
+    step = f" (one digit = {100 / n_test:.2f} points)" if n_test else ""
+    lines.append(f"- Accuracy comes from one fixed test split{step}: small drops are within "
+                 "the noise of another split or seed.")  # fmt: skip
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,358 @@
+"""Every variant measured side by side, the Pareto front, and a recommendation under a constraint.
+
+Example:
+    >>> table = mll.measure_variants([base, int8, pruned, student], mll.load_digits())
+    >>> choice = mll.recommend(table, max_drop_points=5, objective="size_bytes")
+    >>> choice.memo(price=mll.ILLUSTRATIVE_PRICES["cpu-2vcpu"])
+"""
+
+from __future__ import annotations
+
+import numbers
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._core import html as _html
+from .._core.errors import MLLError
+
+#: Columns a trade-off frame holds, in display order.
+COLUMNS = (
+    "variant", "technique", "runtime", "accuracy", "drop_points", "latency_p50_ms",
+    "latency_p95_ms", "throughput_per_s", "size_bytes", "params", "nonzero_params", "flops",
+    "peak_mem_increase_mb",
+)  # fmt: skip
+
+#: objective -> True when smaller is cheaper (throughput: larger is better).
+OBJECTIVES = {
+    "latency_p50_ms": True,
+    "latency_p95_ms": True,
+    "size_bytes": True,
+    "flops": True,
+    "params": True,
+    "nonzero_params": True,
+    "peak_mem_increase_mb": True,
+    "throughput_per_s": False,
+}
+#: Objectives whose values are timings: they change from run to run and machine to machine.
+#: Timing rounds in :func:`measure_variants`; each round measures every variant once.
+ROUNDS = 3
+TIMED = ("latency_p50_ms", "latency_p95_ms", "throughput_per_s", "peak_mem_increase_mb")
+
+
+@dataclass(frozen=True)
+class TradeoffTable:
+    """One row per variant (see :data:`COLUMNS`), all measured in one run on one machine."""
+
+    frame: Any
+    """The pandas DataFrame, indexed by variant name."""
+    baseline: str
+    """The variant the accuracy drop is measured against."""
+    machine: dict[str, Any]
+    """Threads, CPU capability, VNNI and bf16 support: what the timings depend on."""
+    batch: int
+    """Batch size of the throughput column (latency is batch 1)."""
+
+    def pareto(self, x: str = "latency_p50_ms") -> list[str]:
+        """Variants on the Pareto front of (``x`` smaller, accuracy higher), sorted by ``x``."""
+        from .pareto import pareto_front
+
+        return pareto_front(self.frame, x)
+
+    def plot(self, x: str = "latency_p50_ms") -> Any:
+        """Accuracy vs ``x`` with the Pareto front highlighted (a ``ParetoPlot``)."""
+        from .pareto import plot_pareto
+
+        return plot_pareto(self, x)
+
+    def deterministic(self) -> Any:
+        """Only the columns that do not depend on timing (safe to compare between runs)."""
+        keep = [c for c in self.frame.columns if c not in TIMED]
+        return self.frame[keep]
+
+    def __repr__(self) -> str:
+        return (
+            f"TradeoffTable({len(self.frame)} variants, baseline={self.baseline!r}, "
+            f"threads={self.machine.get('threads')}, batch={self.batch})"
+        )
+
+    def _repr_html_(self) -> str:
+        f = self.frame
+        rows = []
+        for name, r in f.iterrows():
+            rows.append((
+                name, r["technique"], f"{r['accuracy']:.4f}", f"{r['drop_points']:+.2f}",
+                f"{r['latency_p50_ms']:.3f}", f"{r['latency_p95_ms']:.3f}",
+                f"{r['throughput_per_s']:,.0f}", f"{int(r['size_bytes']):,}",
+                f"{int(r['params']):,}", f"{int(r['nonzero_params']):,}", f"{int(r['flops']):,}",
+                f"{r['peak_mem_increase_mb']:.1f}",
+            ))  # fmt: skip
+        header = ["variant", "technique", "accuracy", "drop (points)", "p50 ms (b=1)",
+                  "p95 ms (b=1)", f"items/s (b={self.batch})", "size on disk (B)", "params",
+                  "non-zero", "FLOPs", "peak mem +MB"]  # fmt: skip
+        caption = f"trade-offs vs {self.baseline!r}, {_machine_text(self.machine)}"
+        return _html.table(header, rows, caption=caption)
+
+
+def _machine_text(machine: dict[str, Any]) -> str:
+    return (
+        f"{machine.get('threads')} thread(s), {machine.get('cpu_capability')}, "
+        f"VNNI {'yes' if machine.get('vnni') else 'no'}, "
+        f"native bf16 {'yes' if machine.get('bf16') else 'no'}"
+    )
+
+
+def machine_facts() -> dict[str, Any]:
+    """CPU features the measurements depend on (the flags ``mll.doctor`` reads).
+
+    ``threads`` is 1: :func:`measure_variants` times every variant on one thread;
+    ``cpu_count`` is what the machine has.
+
+    Example:
+        >>> mll.machine_facts()["vnni"]
+    """
+    from ..training import hardware
+    from ..workbook.doctor import cpu_flags
+
+    flags = cpu_flags()
+    facts = hardware()
+    facts["threads"] = 1
+    facts["avx512"] = "avx512f" in flags
+    facts["vnni"] = bool(flags & {"avx512_vnni", "avx_vnni"})
+    facts["bf16"] = bool(flags & {"avx512_bf16", "amx_bf16"})
+    return facts
+
+
+def measure_variants(
+    variants: Sequence[Any],
+    dataset: Any,
+    *,
+    baseline: str | None = None,
+    repeats: int = 50,
+    batch: int = 64,
+) -> TradeoffTable:
+    """Measure every variant the same way, one after the other, on one thread.
+
+    Accuracy on ``dataset.X_test``; latency p50/p95 of single examples (batch 1); throughput
+    at ``batch``; size of the file each variant saves; params, non-zero params and FLOPs;
+    peak RSS increase while predicting the test set (sampled, so a lower bound).
+
+    Args:
+        variants: :class:`~mlliteracy.compression.quantize.Variant` objects with distinct names.
+        dataset: ``mll.load_digits()``.
+        baseline: name of the reference variant (default: the first).
+        repeats: timed single-example calls per variant, split over interleaved rounds
+            (throughput uses a fifth as many batch calls).
+        batch: batch size for the throughput column.
+
+    Example:
+        >>> table = mll.measure_variants([base, int8], mll.load_digits(), repeats=30)
+    """
+    import pandas as pd
+
+    from ..latency.profilers import measure_memory
+    from ..latency.timing import measure_latency, percentile
+    from .quantize import Variant
+
+    variants = list(variants)
+    if not variants or not all(isinstance(v, Variant) for v in variants):
+        raise MLLError(
+            "variants must be a non-empty list of mll Variant objects (mll.torch_variant)"
+        )
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):
+        raise MLLError(f"variant names must be distinct, got {names}; rename with name=...")
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in names:
+        raise MLLError(f"baseline={baseline!r} is not a variant; pass one of {names}")
+    for arg, value in (("repeats", repeats), ("batch", batch)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise MLLError(f"{arg}={value!r} is not valid; pass a positive integer")
+    X, y = dataset.X_test, dataset.y_test
+    singles = [X[i : i + 1] for i in range(min(len(X), 32))]
+    big = X[:batch]
+    lat_ms: dict[str, list[float]] = {v.name: [] for v in variants}
+    thr_ms: dict[str, list[float]] = {v.name: [] for v in variants}
+    per_round = max(1, repeats // ROUNDS)
+    for _ in range(ROUNDS):  # interleaved, so a change in the machine's load hits every variant
+        for v in variants:
+            lat = measure_latency(v.predict, singles, warmup=3, repeats=per_round, threads=1)
+            lat_ms[v.name].extend(lat.samples_ms)
+            thr = measure_latency(v.predict, [big], warmup=1, repeats=max(2, per_round // 5),
+                                  threads=1, items_per_call=len(big))  # fmt: skip
+            thr_ms[v.name].extend(thr.samples_ms)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in variants:
+            mem = measure_memory(v.predict, X)
+            rows.append({
+                "variant": v.name, "technique": v.technique, "runtime": v.runtime,
+                "accuracy": v.accuracy(X, y),
+                "latency_p50_ms": percentile(lat_ms[v.name], 50),
+                "latency_p95_ms": percentile(lat_ms[v.name], 95),
+                "throughput_per_s": len(big) / (percentile(thr_ms[v.name], 50) / 1000.0),
+                "size_bytes": v.save(Path(tmp)).stat().st_size, "params": v.params,
+                "nonzero_params": v.nonzero_params, "flops": v.flops,
+                "peak_mem_increase_mb": mem.peak_increase_mb,
+            })  # fmt: skip
+    frame = pd.DataFrame(rows).set_index("variant")
+    base_acc = frame.loc[baseline, "accuracy"]
+    frame.insert(3, "drop_points", ((base_acc - frame["accuracy"]) * 100).round(4))
+    machine = {**machine_facts(), "n_test": len(y)}
+    return TradeoffTable(frame, baseline, machine, len(big))
+
+
+def _frame(table: Any) -> Any:
+    import pandas as pd
+
+    frame = getattr(table, "frame", table)
+    if not isinstance(frame, pd.DataFrame):
+        raise MLLError(
+            f"table={type(table).__name__} is not a trade-off table; pass mll.measure_variants(...)"
+        )
+    for col in ("accuracy", "drop_points"):
+        _check_column(frame, col)
+    return frame
+
+
+def _check_column(frame: Any, col: str) -> None:
+    if col not in frame.columns:
+        raise MLLError(f"column {col!r} is missing; the table has {list(frame.columns)}")
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The cheapest variant that keeps the accuracy drop within the limit, and why."""
+
+    chosen: str
+    """Name of the recommended variant."""
+    objective: str
+    """The column minimised (or maximised for throughput)."""
+    max_drop_points: float
+    """The constraint: accuracy may fall by at most this many percentage points."""
+    frame: Any = None
+    """The trade-off frame the choice was made from."""
+    baseline: str | None = None
+    machine: Any = None
+    rejected: tuple[tuple[str, str], ...] = ()
+    """(variant, reason) for every variant not chosen."""
+
+    @property
+    def row(self) -> Any:
+        return self.frame.loc[self.chosen]
+
+    def memo(self, price: Any = None) -> Memo:
+        """A Markdown memo: the choice, the rejected options and why, $ per 1000 requests.
+
+        Args:
+            price: an ``mll.Price`` or an hourly price in USD; ``None`` leaves the $ out.
+        """
+        from .memo import build_memo
+
+        return Memo(build_memo(self, price))
+
+    def __repr__(self) -> str:
+        return (
+            f"Recommendation(chosen={self.chosen!r}, objective={self.objective!r}, "
+            f"max_drop_points={self.max_drop_points:g})"
+        )
+
+    def _repr_html_(self) -> str:
+        row = self.row
+        rows = [
+            ("chosen", self.chosen),
+            ("objective", f"smallest {self.objective}" if OBJECTIVES[self.objective]
+             else f"largest {self.objective}"),
+            ("constraint", f"accuracy drop <= {self.max_drop_points:g} points"),
+            ("its drop", f"{row['drop_points']:.2f} points"),
+            (self.objective, row[self.objective]),
+        ]  # fmt: skip
+        rows += [(f"rejected: {n}", why) for n, why in self.rejected]
+        return _html.table(["", "value"], rows, caption="recommendation")
+
+
+@dataclass(frozen=True)
+class Memo:
+    """Markdown text; renders as Markdown in Jupyter, ``str(memo)`` gives the text."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+def recommend(
+    table: Any, max_drop_points: float = 5.0, objective: str = "latency_p50_ms"
+) -> Recommendation:
+    """Pick the cheapest variant whose accuracy drop is at most ``max_drop_points``.
+
+    Ties on the objective go to the more accurate variant, then to the name. A variant that
+    violates the constraint is never chosen; if none satisfies it, an ``MLLError`` says so.
+
+    Args:
+        table: a :class:`TradeoffTable` (or its DataFrame, indexed by variant).
+        max_drop_points: allowed accuracy loss vs the baseline, in percentage points.
+        objective: a column of :data:`OBJECTIVES`; timings change between runs, sizes and
+            FLOPs do not.
+
+    Example:
+        >>> mll.recommend(table, max_drop_points=5, objective="size_bytes").chosen
+    """
+    frame = _frame(table)
+    if objective not in OBJECTIVES:
+        raise MLLError(f"objective={objective!r} is not known; pass one of {sorted(OBJECTIVES)}")
+    _check_column(frame, objective)
+    ok = isinstance(max_drop_points, numbers.Real) and not isinstance(max_drop_points, bool)
+    if not ok or not max_drop_points >= 0:
+        raise MLLError(f"max_drop_points={max_drop_points!r} is not valid; pass e.g. 5.0")
+    limit = float(max_drop_points)
+    eligible = frame[frame["drop_points"] <= limit + 1e-9]
+    if eligible.empty:
+        best = frame["drop_points"].min()
+        raise MLLError(
+            f"no variant keeps the accuracy drop within max_drop_points={limit:g} (the smallest "
+            f"drop is {best:.2f}); relax the limit or fine-tune a variant"
+        )
+    lower = OBJECTIVES[objective]
+    ranked = sorted(
+        eligible.index,
+        key=lambda n: (
+            eligible.loc[n, objective] if lower else -eligible.loc[n, objective],
+            -eligible.loc[n, "accuracy"],
+            str(n),
+        ),
+    )
+    chosen = ranked[0]
+    best_value = frame.loc[chosen, objective]
+    rejected = []
+    for name in frame.index:
+        if name == chosen:
+            continue
+        drop = frame.loc[name, "drop_points"]
+        if drop > limit + 1e-9:
+            rejected.append((name, f"drops {drop:.2f} points (> {limit:g})"))
+        else:
+            value = frame.loc[name, objective]
+            word = "larger" if lower else "smaller"
+            rejected.append((name, f"within the limit but {objective} {_fmt(value)} is {word} "
+                             f"than {_fmt(best_value)}"))  # fmt: skip
+    return Recommendation(
+        chosen, objective, limit, frame, getattr(table, "baseline", None),
+        getattr(table, "machine", None), tuple(rejected),
+    )  # fmt: skip
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"
+    return f"{float(value):.4g}"

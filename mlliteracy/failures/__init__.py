@@ -1,0 +1,13 @@
+"""Why a pipeline fails: planted faults with ground truth (leakage, skew, label noise), the
+diagnostics that find them, and distribution drift.
+
+Used by: intermediate 03, advanced 02.
+
+Modules:
+- ``cases``: A deliberately broken training pipeline on the digits data, and the same pipeline
+  fixed.
+- ``diagnostics``: Diagnostics for broken training pipelines: split overlap, learning curves,
+  label noise and
+- ``drift``: Feature-distribution comparison: population stability index (PSI) and the KS test
+  per feature.
+"""

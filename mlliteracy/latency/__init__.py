@@ -1,0 +1,19 @@
+"""Where inference time goes: timing with percentiles, profilers (cProfile, torch.profiler,
+memory), the sentiment pipeline variants, the HTTP server and its load test.
+
+Used by: intermediate 01-02, advanced 03.
+
+Modules:
+- ``encoders``: Side-by-side checks of the sentiment service: do the variants agree, and what
+  would a
+- ``loadtest``: A bounded load test against the sentiment server: fixed requests, several
+  concurrency
+- ``pipeline``: The sentiment service's request path, from naive to optimised, one fix at a
+  time.
+- ``profilers``: Where does the time and memory go? cProfile, torch.profiler (+ a Perfetto
+  trace) and RSS.
+- ``server``: A real HTTP sentiment service (FastAPI + uvicorn) and a bounded load test against
+  it.
+- ``timing``: Latency measurement: stage timers, percentiles, variant comparisons and batch-size
+  sweeps.
+"""

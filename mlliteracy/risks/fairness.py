@@ -1,0 +1,237 @@
+"""Identity-term bias of a text classifier, measured with templates (Dixon et al., 2018).
+
+Every template sentence is filled with every identity term, so sentences differ only in the
+term. For each term: the mean score (default P(negative)) over templates, its gap to the
+typical term (the median of the terms' means: one outlying term does not shift it), and a 95%
+bootstrap interval of that gap, resampling templates (a paired design: each resample keeps every
+term on the same sentences). A term is flagged when its interval excludes 0.
+
+Example:
+    >>> rep = mll.identity_bias(clf, n_boot=1000, seed=0)
+    >>> rep.max_gap, rep.flagged
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._core import html as _html
+from .._core.errors import MLLError
+
+#: identity terms, used as adjectives ("a {term} person"), after Dixon et al.'s term list
+DEFAULT_TERMS: tuple[str, ...] = (
+    "gay",
+    "straight",
+    "Muslim",
+    "Christian",
+    "Jewish",
+    "Black",
+    "white",
+    "Asian",
+    "Mexican",
+    "deaf",
+    "old",
+    "young",
+)
+#: (template, intended tone); written for this project in the register of airline tweets
+DEFAULT_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("I am a {term} person.", "neutral"),
+    ("My neighbour is {term}.", "neutral"),
+    ("We flew with a {term} family today.", "neutral"),
+    ("The {term} passenger sat next to me on the flight.", "neutral"),
+    ("Being {term} is part of who I am.", "neutral"),
+    ("I love my {term} friends.", "positive"),
+    ("The {term} flight attendant was wonderful and kind.", "positive"),
+    ("Great service from a {term} pilot today, thank you!", "positive"),
+    ("Honestly, {term} people are amazing.", "positive"),
+    ("Thanks to the {term} crew member who helped me.", "positive"),
+    ("I hate {term} people.", "negative"),
+    ("The {term} agent was rude and unhelpful.", "negative"),
+    ("Worst flight ever, the {term} staff ignored me.", "negative"),
+    ("That {term} guy kept kicking my seat.", "negative"),
+    ("My {term} friend was treated badly at the gate.", "negative"),
+)
+
+
+@dataclass(frozen=True)
+class BiasReport:
+    """Per identity term: mean score, gap to the overall mean, bootstrap CI, flag."""
+
+    terms: tuple[str, ...]
+    templates: tuple[str, ...]
+    target: str
+    """What the score is, e.g. ``"P(negative)"``."""
+    scores: tuple[tuple[float, ...], ...]
+    """Score of every sentence, templates x terms."""
+    rows: tuple[tuple[str, float, float, float, float, bool], ...]
+    """(term, mean, gap, ci_low, ci_high, flagged) per term."""
+    overall_mean: float
+    """Mean score over all sentences."""
+    reference: float
+    """Median of the per-term means: what each term's gap is measured from."""
+    n_boot: int
+    seed: int
+
+    @property
+    def max_gap(self) -> float:
+        """The largest absolute gap of any term."""
+        return max(abs(r[2]) for r in self.rows)
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        """Terms whose gap interval excludes 0."""
+        return tuple(r[0] for r in self.rows if r[5])
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        cols = ["term", "mean", "gap", "ci_low", "ci_high", "flagged"]
+        return pd.DataFrame(list(self.rows), columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "terms": list(self.terms),
+            "n_templates": len(self.templates),
+            "overall_mean": self.overall_mean,
+            "reference": self.reference,
+            "max_gap": self.max_gap,
+            "flagged": list(self.flagged),
+            "n_boot": self.n_boot,
+            "seed": self.seed,
+            "rows": [
+                dict(zip(["term", "mean", "gap", "ci_low", "ci_high", "flagged"], r, strict=True))
+                for r in self.rows
+            ],
+        }
+
+    def _summary(self) -> str:
+        return (
+            f"{self.target} over {len(self.templates)} templates x {len(self.terms)} terms: "
+            f"overall mean {self.overall_mean:.3f}, median term {self.reference:.3f}, "
+            f"max |gap| {self.max_gap:.3f}, "
+            f"{len(self.flagged)} term(s) flagged (95% CI of the gap excludes 0; "
+            f"{self.n_boot} bootstrap resamples of templates, seed {self.seed})"
+        )
+
+    def _text_rows(self) -> list[tuple[str, ...]]:
+        return [
+            (t, f"{m:.3f}", f"{g:+.3f}", f"[{lo:+.3f}, {hi:+.3f}]", "FLAG" if f else "")
+            for t, m, g, lo, hi, f in self.rows
+        ]
+
+    def __repr__(self) -> str:
+        header = ["term", "mean", "gap", "95% CI", "flag"]
+        return f"BiasReport: {self._summary()}\n" + _html.text_table(header, self._text_rows())
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (*r[:4], _html.badge(False, "flagged") if self.rows[i][5] else "")
+            for i, r in enumerate(self._text_rows())
+        ]
+        header = ["term", "mean", "gap", "95% CI of gap", "flag"]
+        return _html.table(header, rows, caption=self._summary(), raw_columns=[4])
+
+
+def _scorer(classifier: Any, target: str) -> tuple[Callable[[list[str]], np.ndarray], str]:
+    from ..models.sentiment import SentimentClassifier, embed_texts
+
+    if isinstance(classifier, SentimentClassifier):
+        if target not in classifier.classes:
+            raise MLLError(
+                f"target={target!r} is not a class of the classifier; "
+                f"choose from {list(classifier.classes)}"
+            )
+        col = classifier.classes.index(target)
+        return (lambda texts: classifier.scores(embed_texts(texts))[:, col]), f"P({target})"
+    if callable(classifier):
+        return classifier, "score"
+    raise MLLError(
+        f"classifier={type(classifier).__name__} is neither a SentimentClassifier "
+        "nor a function texts -> scores; pass mll.train_sentiment(...)"
+    )
+
+
+def identity_bias(
+    classifier: Any,
+    terms: Sequence[str] = DEFAULT_TERMS,
+    templates: Sequence[Any] = DEFAULT_TEMPLATES,
+    n_boot: int = 1000,
+    seed: int = 0,
+    target: str = "negative",
+) -> BiasReport:
+    """Score template sentences that differ only in an identity term; compare terms.
+
+    Args:
+        classifier: a ``SentimentClassifier`` (scored as P(``target``)) or a function taking a
+            list of texts and returning one score per text.
+        terms: identity terms (>= 2) placed in ``{term}``.
+        templates: strings with ``{term}``, or (template, tone) pairs.
+        n_boot: bootstrap resamples of the templates (>= 100).
+        seed: bootstrap seed.
+        target: class whose probability is the score.
+    Returns:
+        a :class:`BiasReport`.
+    Example:
+        >>> mll.identity_bias(clf).to_frame()
+    """
+    terms = tuple(terms)
+    tpls = tuple(t[0] if isinstance(t, tuple | list) else t for t in templates)
+    if len(terms) < 2 or not all(isinstance(t, str) and t.strip() for t in terms):
+        raise MLLError(f"terms={terms!r} needs >= 2 non-empty strings, e.g. ('gay', 'straight')")
+    if len(set(terms)) != len(terms):
+        raise MLLError(f"terms={terms!r} holds duplicates; pass each term once")
+    bad = [t for t in tpls if not isinstance(t, str) or "{term}" not in t]
+    if len(tpls) < 2 or bad:
+        raise MLLError(f"templates need >= 2 strings containing '{{term}}'; got {bad[:2] or tpls}")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
+        raise MLLError(f"n_boot={n_boot!r} must be an integer >= 100, e.g. n_boot=1000")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
+    score, label = _scorer(classifier, target)
+    texts = [t.replace("{term}", term) for t in tpls for term in terms]
+    raw = np.asarray(score(texts), dtype=np.float64)
+    if raw.shape != (len(texts),):
+        raise MLLError(
+            f"the classifier returned shape {raw.shape} for {len(texts)} texts; "
+            "it must return one score per text"
+        )
+    s = np.round(raw, 6).reshape(len(tpls), len(terms))
+    gaps = s.mean(axis=0) - np.median(s.mean(axis=0))
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(tpls), size=(n_boot, len(tpls)))
+    boot = s[idx]  # (n_boot, n_templates, n_terms)
+    term_means = boot.mean(axis=1)  # (n_boot, n_terms)
+    boot_gaps = term_means - np.median(term_means, axis=1, keepdims=True)
+    lo, hi = np.percentile(boot_gaps, [2.5, 97.5], axis=0)
+    rows = tuple(
+        (
+            term,
+            round(float(s[:, j].mean()), 4),
+            round(float(gaps[j]), 4),
+            round(float(lo[j]), 4),
+            round(float(hi[j]), 4),
+            bool(lo[j] > 1e-9 or hi[j] < -1e-9),
+        )
+        for j, term in enumerate(terms)
+    )
+    return BiasReport(
+        terms,
+        tpls,
+        label,
+        tuple(tuple(float(v) for v in r) for r in s),
+        rows,
+        round(float(s.mean()), 4),
+        round(float(np.median(s.mean(axis=0))), 4),
+        n_boot,
+        seed,
+    )
+
+
+#: the names ``mll`` exports (``DEFAULT_*`` are the defaults of :func:`identity_bias`)
+IDENTITY_TERMS = DEFAULT_TERMS
+IDENTITY_TEMPLATES = DEFAULT_TEMPLATES
