@@ -38,9 +38,9 @@ def main() -> int:
 
     import torch
 
+    from mlliteracy._core.runtime import cpu_flags
     from mlliteracy.latency.pipeline import PipelineOptions, SentimentPipeline
     from mlliteracy.models.sentiment import tweet_splits
-    from mlliteracy.workbook.doctor import cpu_flags
 
     clf = mll.train_sentiment(n_train=args.train, n_test=100, seed=0)
     print(f"classifier: {clf!r}", flush=True)

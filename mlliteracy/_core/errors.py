@@ -8,3 +8,9 @@ class MLLError(Exception):
 
     The command line turns it into exit code 2 and prints only the message.
     """
+
+
+def first_line(err: BaseException, limit: int = 160) -> str:
+    """The first line of an exception's message, shortened (for one-line errors)."""
+    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    return text if len(text) <= limit else text[: limit - 3] + "..."

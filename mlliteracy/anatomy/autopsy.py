@@ -408,3 +408,33 @@ def _is_embedding(full_name: str, module: Any) -> bool:
 
 def _shapes_text(shapes: tuple[tuple[int, ...], ...]) -> str:
     return ", ".join("x".join(str(d) for d in s) or "scalar" for s in shapes)
+
+
+def compare_autopsies(reports: Any) -> Any:
+    """One comparison table (DataFrame) of several autopsies: size, compute, memory, shapes.
+
+    Example:
+        >>> mll.compare_autopsies([mll.autopsy(a), mll.autopsy(b)])
+    """
+    import pandas as pd
+
+    if not reports or not all(isinstance(r, AutopsyReport) for r in reports):
+        raise MLLError(
+            "reports must be a non-empty list of AutopsyReport; pass [mll.autopsy(m), ...]"
+        )
+    rows = [
+        {
+            "model": r.name,
+            "family": r.family,
+            "params": r.params,
+            "GFLOPs": round(r.flops / 1e9, 3),
+            "GMACs": round(r.macs / 1e9, 3),
+            "fp32 MB": round(r.size_bytes["fp32"] / 1e6, 1),
+            "activations MB": round(r.activation_bytes / 1e6, 1),
+            "FLOPs/param": round(r.flops / r.params, 1) if r.params else 0.0,
+            "input": shape_text(r.input_shape),
+            "output": shape_text(r.output_shape),
+        }
+        for r in reports
+    ]
+    return pd.DataFrame(rows).set_index("model")

@@ -39,7 +39,11 @@ _INT_DTYPES = {
 }
 
 
-def _kind(name: str, dtype: str = "") -> str:
+#: ONNX TensorProto data types that hold float weights: FLOAT, FLOAT16, DOUBLE, BFLOAT16
+ONNX_FLOAT_TYPES = {1, 10, 11, 16}
+
+
+def tensor_kind(name: str, dtype: str = "") -> str:
     """BatchNorm statistics and integer tensors (counters, position ids) are buffers."""
     return "buffer" if name.endswith(_BUFFER_SUFFIXES) or dtype in _INT_DTYPES else "weight"
 

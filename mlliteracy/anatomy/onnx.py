@@ -15,15 +15,18 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .inventory import ONNX_FLOAT_TYPES
 
-_FLOAT_TYPES = {1, 10, 11, 16}  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 _COUNTED = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 
 
@@ -174,7 +177,9 @@ def _fix_inputs(model, input_shape: tuple[int, ...] | None, notes: list[str]) ->
 def _initializer_sizes(model) -> tuple[dict[str, int], dict[str, str]]:
     """Float initializer name -> elements, and Identity output -> initializer it copies."""
     sizes = {
-        t.name: math.prod(t.dims) for t in model.graph.initializer if t.data_type in _FLOAT_TYPES
+        t.name: math.prod(t.dims)
+        for t in model.graph.initializer
+        if t.data_type in ONNX_FLOAT_TYPES
     }
     alias: dict[str, str] = {}
     for node in model.graph.node:
@@ -326,20 +331,48 @@ def count_onnx(
     )
 
 
-def onnx_inventory(path: str | Path):
-    """A :class:`~mlliteracy.anatomy.safeload.TensorInventory` of an ONNX file's initializers."""
-    from onnx import helper
+def export_onnx(model: Any, example_input: Any, path: str | Path, *, opset: int = 17) -> Path:
+    """Export a PyTorch model to ONNX (TorchScript exporter, works offline) and check the file.
 
-    from .inventory import TensorInfo, TensorInventory, _kind
-    from .safeload import load_onnx
+    Args:
+        model: a ``torch.nn.Module``; it is exported in eval mode.
+        example_input: one input tensor with a batch dimension (the batch size stays dynamic).
+        path: the ``.onnx`` file to write.
+        opset: ONNX opset version.
 
-    model = load_onnx(path)
-    infos = []
-    for t in model.graph.initializer:
-        np_dtype = helper.tensor_dtype_to_np_dtype(t.data_type)
-        numel = math.prod(t.dims)
-        kind = _kind(t.name) if t.data_type in _FLOAT_TYPES else "constant"
-        infos.append(
-            TensorInfo(t.name, tuple(t.dims), str(np_dtype), numel, numel * np_dtype.itemsize, kind)
+    Returns:
+        The path written.
+
+    Example:
+        >>> mll.export_onnx(mll.load_digits_cnn(), torch.zeros(1, 1, 8, 8), "digits.onnx")
+    """
+    import onnx
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise MLLError(f"model={type(model).__name__} is not a torch.nn.Module; pass a network")
+    if not torch.is_tensor(example_input):
+        raise MLLError(
+            f"example_input={type(example_input).__name__} is not a tensor; "
+            "pass one batch, e.g. torch.zeros(1, 1, 8, 8)"
         )
-    return TensorInventory(Path(path).name, "onnx", tuple(infos))
+    path = Path(path)
+    if path.suffix != ".onnx":
+        raise MLLError(f"path={str(path)!r} does not end in .onnx; pass e.g. 'model.onnx'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    was_training = model.training
+    model.eval()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model, (example_input,), str(path), dynamo=False, opset_version=opset,
+                input_names=["input"], output_names=["output"],
+                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+            )  # fmt: skip
+    except Exception as err:
+        raise MLLError(f"ONNX export of {type(model).__name__} failed: {err}") from err
+    finally:
+        model.train(was_training)
+    onnx.checker.check_model(str(path))
+    return path

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core.errors import MLLError
-
 #: Ridge point used for the verdict: an illustrative CPU with ~185 GFLOP/s fp32 GEMM peak (measured
 #: on this project's 2-core machines) and ~20 GB/s memory bandwidth -> ~9 FLOPs per byte.
 RIDGE_FLOPS_PER_BYTE = 9.0
@@ -188,35 +186,3 @@ def render_report(rep: Any) -> str:
         "(activations, normalisation, softmax) is small and not counted.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def compare_autopsies(reports: Any) -> Any:
-    """One comparison table (DataFrame) of several autopsies: size, compute, memory, shapes.
-
-    Example:
-        >>> mll.compare_autopsies([mll.autopsy(a), mll.autopsy(b)])
-    """
-    import pandas as pd
-
-    from .autopsy import AutopsyReport
-
-    if not reports or not all(isinstance(r, AutopsyReport) for r in reports):
-        raise MLLError(
-            "reports must be a non-empty list of AutopsyReport; pass [mll.autopsy(m), ...]"
-        )
-    rows = [
-        {
-            "model": r.name,
-            "family": r.family,
-            "params": r.params,
-            "GFLOPs": round(r.flops / 1e9, 3),
-            "GMACs": round(r.macs / 1e9, 3),
-            "fp32 MB": round(r.size_bytes["fp32"] / 1e6, 1),
-            "activations MB": round(r.activation_bytes / 1e6, 1),
-            "FLOPs/param": round(r.flops / r.params, 1) if r.params else 0.0,
-            "input": shape_text(r.input_shape),
-            "output": shape_text(r.output_shape),
-        }
-        for r in reports
-    ]
-    return pd.DataFrame(rows).set_index("model")

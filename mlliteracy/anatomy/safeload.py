@@ -19,8 +19,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .._core.errors import MLLError
-from .inventory import TensorInfo, TensorInventory, _kind
+from .._core.errors import MLLError, first_line
+from .inventory import ONNX_FLOAT_TYPES, TensorInfo, TensorInventory, tensor_kind
 from .picklescan import UnsafeFileError, scan_pickle
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
@@ -52,11 +52,6 @@ def check_path(path: str | Path, suffixes: tuple[str, ...] = SUPPORTED) -> Path:
     return p
 
 
-def _first_line(err: BaseException, limit: int = 160) -> str:
-    text = (str(err).strip().splitlines() or [type(err).__name__])[0]
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 # ---------------------------------------------------------------- safetensors
 def read_safetensors_header(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
     """Parse and validate a safetensors header without trusting it.
@@ -85,7 +80,7 @@ def read_safetensors_header(path: str | Path) -> tuple[dict[str, Any], dict[str,
         header = json.loads(blob.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise MLLError(
-            f"{p.name}: the header is not valid JSON ({_first_line(err)}); the file "
+            f"{p.name}: the header is not valid JSON ({first_line(err)}); the file "
             "is corrupt or not safetensors"
         ) from err
     if not isinstance(header, dict):
@@ -164,13 +159,11 @@ def inspect_file(path: str | Path) -> TensorInventory:
         header, meta = read_safetensors_header(p)
         infos = tuple(
             TensorInfo(k, tuple(v["shape"]), v["dtype"], math.prod(v["shape"]),
-                       v["data_offsets"][1] - v["data_offsets"][0], _kind(k, v["dtype"]))
+                       v["data_offsets"][1] - v["data_offsets"][0], tensor_kind(k, v["dtype"]))
             for k, v in header.items()
         )  # fmt: skip
         return TensorInventory(p.name, "safetensors", infos, tuple(sorted(meta.items())))
     if suffix == ".onnx":
-        from .onnx import onnx_inventory
-
         return onnx_inventory(p)
     scan = scan_pickle(p)
     scan.raise_if_unsafe()
@@ -184,7 +177,7 @@ def inspect_file(path: str | Path) -> TensorInventory:
 def _inventory(name: str, fmt: str, tensors: dict[str, Any]) -> TensorInventory:
     infos = tuple(
         TensorInfo(k, tuple(t.shape), str(t.dtype).replace("torch.", ""), t.numel(),
-                   t.numel() * t.element_size(), _kind(k, str(t.dtype).replace("torch.", "")))
+                   t.numel() * t.element_size(), tensor_kind(k, str(t.dtype).replace("torch.", "")))
         for k, t in tensors.items()
     )  # fmt: skip
     return TensorInventory(name, fmt, infos)
@@ -209,7 +202,7 @@ def load_weights(path: str | Path) -> dict[str, Any]:
         try:
             return dict(load_file(str(p), device="cpu"))
         except Exception as err:
-            raise MLLError(f"{p.name}: safetensors could not read it ({_first_line(err)})") from err
+            raise MLLError(f"{p.name}: safetensors could not read it ({first_line(err)})") from err
     scan = scan_pickle(p)
     scan.raise_if_unsafe()
     if scan.torchscript:
@@ -232,11 +225,11 @@ def load_weights(path: str | Path) -> dict[str, Any]:
             obj = torch.load(str(p), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         raise UnsafeFileError(
-            f"refused {p.name}: torch's weights_only loader refused it ({_first_line(err)})"
+            f"refused {p.name}: torch's weights_only loader refused it ({first_line(err)})"
         ) from err
     except Exception as err:
         raise MLLError(
-            f"{p.name} could not be loaded ({_first_line(err)}); the file is corrupt or truncated"
+            f"{p.name} could not be loaded ({first_line(err)}); the file is corrupt or truncated"
         ) from err
     flat = _flatten(obj)
     if not flat:
@@ -281,7 +274,7 @@ def load_torchscript(path: str | Path):
             warnings.simplefilter("ignore")
             module = torch.jit.load(str(p), map_location="cpu")
     except Exception as err:
-        raise MLLError(f"{p.name}: TorchScript could not load it ({_first_line(err)})") from err
+        raise MLLError(f"{p.name}: TorchScript could not load it ({first_line(err)})") from err
     odd = sorted(
         {
             n.kind()
@@ -312,7 +305,7 @@ def load_onnx(path: str | Path):
         model = onnx.load(str(p), load_external_data=False)
     except Exception as err:
         raise MLLError(
-            f"{p.name} is not a readable ONNX model ({_first_line(err)}); the file is "
+            f"{p.name} is not a readable ONNX model ({first_line(err)}); the file is "
             "corrupt, truncated or not ONNX"
         ) from err
     if not model.graph.node and not model.graph.initializer:
@@ -329,5 +322,21 @@ def load_onnx(path: str | Path):
             onnx.load_external_data_for_model(model, str(p.parent))
         onnx.checker.check_model(model)
     except Exception as err:
-        raise MLLError(f"{p.name} fails the ONNX checker ({_first_line(err)})") from err
+        raise MLLError(f"{p.name} fails the ONNX checker ({first_line(err)})") from err
     return model
+
+
+def onnx_inventory(path: str | Path):
+    """A :class:`~mlliteracy.anatomy.safeload.TensorInventory` of an ONNX file's initializers."""
+    from onnx import helper
+
+    model = load_onnx(path)
+    infos = []
+    for t in model.graph.initializer:
+        np_dtype = helper.tensor_dtype_to_np_dtype(t.data_type)
+        numel = math.prod(t.dims)
+        kind = tensor_kind(t.name) if t.data_type in ONNX_FLOAT_TYPES else "constant"
+        infos.append(
+            TensorInfo(t.name, tuple(t.dims), str(np_dtype), numel, numel * np_dtype.itemsize, kind)
+        )
+    return TensorInventory(Path(path).name, "onnx", tuple(infos))

@@ -25,7 +25,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from ..risks.measure import RiskMeasurements, measure_risks, say_to
+from .measure import RiskMeasurements, measure_risks, say_to
 from .regulation import BUNDLE
 
 AUDIT_FORMAT = "mlliteracy-audit"

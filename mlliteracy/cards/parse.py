@@ -169,7 +169,7 @@ def _is_model_card(cls: Any) -> bool:
 
 
 def _minilm_folder() -> Path:
-    from ..models.zoo import minilm_path
+    from .._core.offline import minilm_path
 
     return Path(minilm_path())
 

@@ -6,6 +6,7 @@ import numbers
 from typing import Any
 
 from .._core.errors import MLLError
+from .table import OBJECTIVES, TIMED, machine_text
 
 
 def _price(price: Any) -> Any:
@@ -28,7 +29,6 @@ def _num(value: Any) -> str:
 def build_memo(rec: Any, price: Any = None) -> str:
     """Markdown text explaining ``rec`` (a ``Recommendation``); see ``Recommendation.memo``."""
     from ..cost.pricing import cost_per_1k_requests
-    from .tradeoffs import OBJECTIVES, TIMED, _machine_text
 
     price = _price(price)
     f = rec.frame
@@ -75,7 +75,7 @@ def build_memo(rec: Any, price: Any = None) -> str:
     lines += ["", "### Caveats", ""]
     machine = rec.machine or {}
     if machine:
-        lines.append(f"- Measured on one machine: {_machine_text(machine)}; timings change "
+        lines.append(f"- Measured on one machine: {machine_text(machine)}; timings change "
                      "with the CPU, threads and load.")  # fmt: skip
     if rec.objective in TIMED:
         lines.append(f"- `{rec.objective}` is a timing: re-measure before acting; the pick may "

@@ -8,15 +8,18 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core.figures import png_bytes
-from .tradeoffs import OBJECTIVES, TradeoffTable, _check_column, _frame
+from .table import OBJECTIVES, check_column, table_frame
+
+if TYPE_CHECKING:
+    from .tradeoffs import TradeoffTable
 
 
 def pareto_front(frame: Any, x: str = "latency_p50_ms") -> list[str]:
     """Names of rows no other row beats on both ``x`` (lower) and accuracy (higher)."""
-    _check_column(frame, x)
+    check_column(frame, x)
     lower = OBJECTIVES.get(x, True)
     front = []
     for name, row in frame.iterrows():
@@ -59,7 +62,7 @@ def plot_pareto(table: TradeoffTable, x: str = "latency_p50_ms") -> ParetoPlot:
     """
     from matplotlib.figure import Figure
 
-    frame = _frame(table)
+    frame = table_frame(table)
     front = pareto_front(frame, x)
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
@@ -92,7 +95,7 @@ def variant_points(table: TradeoffTable) -> Any:
     """
     import pandas as pd
 
-    frame = _frame(table)
+    frame = table_frame(table)
     batch = getattr(table, "batch", 64)
     io_bytes = (64 + 10) * 4 * batch  # float32 pixels in, logits out
     rows = [

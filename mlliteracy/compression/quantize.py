@@ -202,7 +202,7 @@ def _quiet() -> Iterator[None]:
 def _export(model: Any, folder: Path) -> Path:
     import torch
 
-    from ..views.graph import export_onnx
+    from ..anatomy.onnx import export_onnx
 
     path = folder / "fp32.onnx"
     with _quiet():

@@ -17,6 +17,9 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .memo import build_memo
+from .pareto import pareto_front, plot_pareto
+from .table import OBJECTIVES, TIMED, check_column, machine_text, table_frame
 
 #: Columns a trade-off frame holds, in display order.
 COLUMNS = (
@@ -25,21 +28,8 @@ COLUMNS = (
     "peak_mem_increase_mb",
 )  # fmt: skip
 
-#: objective -> True when smaller is cheaper (throughput: larger is better).
-OBJECTIVES = {
-    "latency_p50_ms": True,
-    "latency_p95_ms": True,
-    "size_bytes": True,
-    "flops": True,
-    "params": True,
-    "nonzero_params": True,
-    "peak_mem_increase_mb": True,
-    "throughput_per_s": False,
-}
-#: Objectives whose values are timings: they change from run to run and machine to machine.
 #: Timing rounds in :func:`measure_variants`; each round measures every variant once.
 ROUNDS = 3
-TIMED = ("latency_p50_ms", "latency_p95_ms", "throughput_per_s", "peak_mem_increase_mb")
 
 
 @dataclass(frozen=True)
@@ -57,14 +47,10 @@ class TradeoffTable:
 
     def pareto(self, x: str = "latency_p50_ms") -> list[str]:
         """Variants on the Pareto front of (``x`` smaller, accuracy higher), sorted by ``x``."""
-        from .pareto import pareto_front
-
         return pareto_front(self.frame, x)
 
     def plot(self, x: str = "latency_p50_ms") -> Any:
         """Accuracy vs ``x`` with the Pareto front highlighted (a ``ParetoPlot``)."""
-        from .pareto import plot_pareto
-
         return plot_pareto(self, x)
 
     def deterministic(self) -> Any:
@@ -92,16 +78,8 @@ class TradeoffTable:
         header = ["variant", "technique", "accuracy", "drop (points)", "p50 ms (b=1)",
                   "p95 ms (b=1)", f"items/s (b={self.batch})", "size on disk (B)", "params",
                   "non-zero", "FLOPs", "peak mem +MB"]  # fmt: skip
-        caption = f"trade-offs vs {self.baseline!r}, {_machine_text(self.machine)}"
+        caption = f"trade-offs vs {self.baseline!r}, {machine_text(self.machine)}"
         return _html.table(header, rows, caption=caption)
-
-
-def _machine_text(machine: dict[str, Any]) -> str:
-    return (
-        f"{machine.get('threads')} thread(s), {machine.get('cpu_capability')}, "
-        f"VNNI {'yes' if machine.get('vnni') else 'no'}, "
-        f"native bf16 {'yes' if machine.get('bf16') else 'no'}"
-    )
 
 
 def machine_facts() -> dict[str, Any]:
@@ -113,8 +91,8 @@ def machine_facts() -> dict[str, Any]:
     Example:
         >>> mll.machine_facts()["vnni"]
     """
+    from .._core.runtime import cpu_flags
     from ..training import hardware
-    from ..workbook.doctor import cpu_flags
 
     flags = cpu_flags()
     facts = hardware()
@@ -204,24 +182,6 @@ def measure_variants(
     return TradeoffTable(frame, baseline, machine, len(big))
 
 
-def _frame(table: Any) -> Any:
-    import pandas as pd
-
-    frame = getattr(table, "frame", table)
-    if not isinstance(frame, pd.DataFrame):
-        raise MLLError(
-            f"table={type(table).__name__} is not a trade-off table; pass mll.measure_variants(...)"
-        )
-    for col in ("accuracy", "drop_points"):
-        _check_column(frame, col)
-    return frame
-
-
-def _check_column(frame: Any, col: str) -> None:
-    if col not in frame.columns:
-        raise MLLError(f"column {col!r} is missing; the table has {list(frame.columns)}")
-
-
 @dataclass(frozen=True)
 class Recommendation:
     """The cheapest variant that keeps the accuracy drop within the limit, and why."""
@@ -249,8 +209,6 @@ class Recommendation:
         Args:
             price: an ``mll.Price`` or an hourly price in USD; ``None`` leaves the $ out.
         """
-        from .memo import build_memo
-
         return Memo(build_memo(self, price))
 
     def __repr__(self) -> str:
@@ -306,10 +264,10 @@ def recommend(
     Example:
         >>> mll.recommend(table, max_drop_points=5, objective="size_bytes").chosen
     """
-    frame = _frame(table)
+    frame = table_frame(table)
     if objective not in OBJECTIVES:
         raise MLLError(f"objective={objective!r} is not known; pass one of {sorted(OBJECTIVES)}")
-    _check_column(frame, objective)
+    check_column(frame, objective)
     ok = isinstance(max_drop_points, numbers.Real) and not isinstance(max_drop_points, bool)
     if not ok or not max_drop_points >= 0:
         raise MLLError(f"max_drop_points={max_drop_points!r} is not valid; pass e.g. 5.0")

@@ -21,7 +21,7 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .zoo import minilm_path
+from .._core.offline import minilm_path
 
 #: tokens the encoder accepts at most (all-MiniLM-L6-v2 was trained with 256; BERT allows 512)
 MAX_TOKENS = 512

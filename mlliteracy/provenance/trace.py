@@ -141,8 +141,8 @@ def _licence(package: str) -> str:
 def _base_model(findings: list[AuditFinding], sources: dict[str, Path]) -> tuple[dict, list]:
     import importlib.metadata as md
 
+    from .._core.offline import minilm_path
     from ..cards.parse import read_data_config, read_model_card
-    from ..models.zoo import minilm_path
     from .hashes import hash_file, list_files
 
     folder = Path(minilm_path())

@@ -210,7 +210,7 @@ def threshold_curve(assistant: Any, eval_set: Any = None, thresholds: Any = None
     """Sweep the hand-over threshold of ``assistant`` over an evaluation set.
 
     Args:
-        assistant: a :class:`~mlliteracy.models.assistant.FAQAssistant` (uses its knowledge base).
+        assistant: a :class:`~mlliteracy.audit.assistant.FAQAssistant` (uses its knowledge base).
         eval_set: a ``FAQEval`` (default ``mll.load_faq_eval()``).
         thresholds: thresholds to evaluate (default 0.2 to 1.0 in steps of 0.025).
     Returns:
@@ -218,10 +218,9 @@ def threshold_curve(assistant: Any, eval_set: Any = None, thresholds: Any = None
     Example:
         >>> mll.threshold_curve(bot).to_frame().head()
     """
-    from ..models.assistant import FAQAssistant
     from .faqeval import FAQEval, load_faq_eval
 
-    if not isinstance(assistant, FAQAssistant):
+    if not (hasattr(assistant, "similarities") and hasattr(assistant, "faq")):
         raise MLLError(
             f"assistant={type(assistant).__name__} is not a FAQAssistant; "
             "pass mll.build_assistant(...)"

@@ -16,62 +16,15 @@ import os
 import shutil
 import socket
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..anatomy.onnx import export_onnx
 
 _RUNNING: set[NetronView] = set()
-
-
-def export_onnx(model: Any, example_input: Any, path: str | Path, *, opset: int = 17) -> Path:
-    """Export a PyTorch model to ONNX (TorchScript exporter, works offline) and check the file.
-
-    Args:
-        model: a ``torch.nn.Module``; it is exported in eval mode.
-        example_input: one input tensor with a batch dimension (the batch size stays dynamic).
-        path: the ``.onnx`` file to write.
-        opset: ONNX opset version.
-
-    Returns:
-        The path written.
-
-    Example:
-        >>> mll.export_onnx(mll.load_digits_cnn(), torch.zeros(1, 1, 8, 8), "digits.onnx")
-    """
-    import onnx
-    import torch
-
-    if not isinstance(model, torch.nn.Module):
-        raise MLLError(f"model={type(model).__name__} is not a torch.nn.Module; pass a network")
-    if not torch.is_tensor(example_input):
-        raise MLLError(
-            f"example_input={type(example_input).__name__} is not a tensor; "
-            "pass one batch, e.g. torch.zeros(1, 1, 8, 8)"
-        )
-    path = Path(path)
-    if path.suffix != ".onnx":
-        raise MLLError(f"path={str(path)!r} does not end in .onnx; pass e.g. 'model.onnx'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    was_training = model.training
-    model.eval()
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                model, (example_input,), str(path), dynamo=False, opset_version=opset,
-                input_names=["input"], output_names=["output"],
-                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-            )  # fmt: skip
-    except Exception as err:
-        raise MLLError(f"ONNX export of {type(model).__name__} failed: {err}") from err
-    finally:
-        model.train(was_training)
-    onnx.checker.check_model(str(path))
-    return path
 
 
 @dataclass(eq=False)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._core import html as _html
+from .._core.runtime import cpu_flags
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 
@@ -91,18 +92,6 @@ def _version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
-
-
-def cpu_flags() -> set[str]:
-    """CPU feature flags from ``/proc/cpuinfo`` (empty where the OS does not expose them)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
 
 
 def _check_python() -> Check:

