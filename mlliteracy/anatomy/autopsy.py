@@ -15,6 +15,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .flops import trace_model
 from .report import family_of, major_blocks, render_report, shape_text
 
 #: Bytes per parameter for the model-size estimates.
@@ -202,7 +203,7 @@ def _resolve_dtype(dtype: Any) -> Any:
     return found
 
 
-def _make_input(model: Any, example_input: Any, input_size: Any, dtype: Any) -> Any:
+def make_input(model: Any, example_input: Any, input_size: Any, dtype: Any) -> Any:
     import torch
 
     if example_input is not None and input_size is not None:
@@ -296,8 +297,7 @@ def autopsy(
         )
     if name is not None and not isinstance(name, str):
         raise MLLError(f"name={name!r} is not a string; pass a short label such as 'resnet18'")
-    inputs = _make_input(model, example_input, input_size, dtype)
-    from .flops import trace_model
+    inputs = make_input(model, example_input, input_size, dtype)
 
     saved = {k: v.detach().clone() for k, v in model.named_buffers()} if model.training else {}
     try:
@@ -315,10 +315,10 @@ def autopsy(
             with torch.no_grad():
                 for key, buf in model.named_buffers():
                     buf.copy_(saved[key])
-    return _build_report(model, inputs, trace, name or type(model).__name__)
+    return build_report(model, inputs, trace, name or type(model).__name__)
 
 
-def _build_report(model: Any, inputs: Any, trace: Any, name: str) -> AutopsyReport:
+def build_report(model: Any, inputs: Any, trace: Any, name: str) -> AutopsyReport:
     aliases: dict[int, list[str]] = {}
     for mname, module in model.named_modules(remove_duplicate=False):
         aliases.setdefault(id(module), []).append(mname)

@@ -24,6 +24,8 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
+from .._core.errors import MLLError
+
 aten = torch.ops.aten
 
 Formula = Callable[[tuple, dict, Any], int]
@@ -197,7 +199,7 @@ class Trace:
         return sum(s.flops for s in self.modules.values())
 
 
-class _FlopMode(TorchDispatchMode):
+class FlopMode(TorchDispatchMode):
     def __init__(self, stack: list[str], stats: dict[str, ModuleStats], ops: dict[str, int]):
         super().__init__()
         self.stack, self.stats, self.ops = stack, stats, ops
@@ -224,7 +226,7 @@ class _FlopMode(TorchDispatchMode):
         return out
 
 
-def _call(model: torch.nn.Module, inputs: Any) -> Any:
+def call_model(model: torch.nn.Module, inputs: Any) -> Any:
     if isinstance(inputs, Mapping):
         return model(**inputs)
     if isinstance(inputs, tuple):
@@ -276,8 +278,8 @@ def trace_model(model: torch.nn.Module, inputs: Any) -> Trace:
     root = stats[""]
     root.calls, root.input_shapes = 1, tensor_shapes(inputs)
     try:
-        with _FlopMode(stack, stats, ops):
-            output = _call(model, inputs)
+        with FlopMode(stack, stats, ops):
+            output = call_model(model, inputs)
     finally:
         for handle in handles:
             handle.remove()
@@ -301,7 +303,6 @@ def kaplan_flops(non_embedding_params: int, n_layer: int, n_ctx: int, d_attn: in
         >>> mll.kaplan_flops(85_645_056, n_layer=12, n_ctx=128, d_attn=768)
         22227124224
     """
-    from .._core.errors import MLLError
 
     for arg, value in [
         ("non_embedding_params", non_embedding_params),
@@ -337,7 +338,7 @@ def compare_counters(model: torch.nn.Module, inputs: Any) -> Any:
     with torch.no_grad():
         ours = trace_model(model, inputs).total_flops
         with FlopCounterMode(display=False) as raw:
-            _call(model, inputs)
+            call_model(model, inputs)
     rows = [
         ("mlliteracy (dispatch-level, every kernel)", ours, "2 per multiply-accumulate"),
         ("torch FlopCounterMode, raw", raw.get_total_flops(), "kernels without a formula count 0"),

@@ -26,6 +26,7 @@ from typing import Any
 from .._core import html as _html
 from .._core.errors import MLLError
 from .inventory import ONNX_FLOAT_TYPES
+from .safeload import load_onnx
 
 _COUNTED = ("Conv", "ConvTranspose", "Gemm", "MatMul")
 
@@ -261,8 +262,6 @@ def count_onnx(
         >>> mll.count_onnx("bert.onnx", input_shape=(1, 128)).flops
     """
     import onnx
-
-    from .safeload import load_onnx
 
     if isinstance(model_or_path, str | Path):
         model = load_onnx(model_or_path)

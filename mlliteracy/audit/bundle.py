@@ -25,8 +25,14 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..provenance.hashes import hash_file
+from ..provenance.manifest import Manifest, verify_manifest, write_json_atomic
+from ..provenance.trace import provenance_trace
 from .measure import RiskMeasurements, measure_risks, say_to
-from .regulation import BUNDLE
+from .register import risk_register, summarise_measurements
+from .regulation import BUNDLE, regulatory_map
+from .report import bundle_files
+from .system import demo_system
 
 AUDIT_FORMAT = "mlliteracy-audit"
 
@@ -86,7 +92,6 @@ class AuditResult:
 
     def verify(self) -> Any:
         """Re-hash every cited artifact (``mll.verify_manifest`` on ``evidence.json``)."""
-        from ..provenance.manifest import verify_manifest
 
         return verify_manifest(self.evidence)
 
@@ -137,12 +142,6 @@ def run_audit(
     Example:
         >>> mll.run_audit("audit_out", quick=True, progress=False).verify().ok
     """
-    from ..provenance.hashes import hash_file
-    from ..provenance.manifest import Manifest, write_json_atomic
-    from ..provenance.trace import provenance_trace
-    from .register import risk_register, summarise_measurements
-    from .report import bundle_files
-    from .system import demo_system
 
     out = Path(out_dir)
     _check_out_dir(out)
@@ -154,7 +153,6 @@ def run_audit(
         measurements = measure_risks(quick=quick, seed=seed, progress=say)
     figures = {**measurements.figures, **summarise_measurements(provenance=trace)}
     register = risk_register(figures)
-    from .regulation import regulatory_map
 
     mapping = regulatory_map(figures, has_log=bool(measurements.log_sample))
     say("writing the report and the evidence bundle")

@@ -23,6 +23,11 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.offline import minilm_path
+from ..data.datasets import load_tweets
+from ..models.sentiment import train_sentiment
+from ..risks.fairness import DEFAULT_TEMPLATES
+from .register import risk_register, summarise_measurements
 
 SECTIONS = ("hallucination", "bias", "pii", "membership", "robustness", "supply_chain")
 #: sample sizes (full, quick): tweets the triage head trains on, membership and perturbation
@@ -53,7 +58,6 @@ class RiskMeasurements:
 
     def register(self, trace: Any = None) -> Any:
         """The risk register from these figures (plus the provenance findings of ``trace``)."""
-        from .register import risk_register, summarise_measurements
 
         extra = summarise_measurements(provenance=trace) if trace is not None else {}
         return risk_register({**self.figures, **extra})
@@ -133,7 +137,6 @@ def measure_risks(
     if build is None:
         return RiskMeasurements({}, {}, {s: "assistant helper missing" for s in SECTIONS},
                                 settings)  # fmt: skip
-    from ..models.sentiment import train_sentiment
 
     say(f"training the triage head on {size['n_train']} tweets")
     clf = train_sentiment(n_train=size["n_train"], n_test=size["n_test"], seed=seed)
@@ -190,7 +193,6 @@ def collect_measurements(
     Example:
         >>> risks = mll.collect_measurements(bot, hallucination=curve, pii=pii)
     """
-    from .register import summarise_measurements
 
     given = {"hallucination": hallucination, "bias": bias, "pii": pii, "membership": membership,
              "robustness": robustness, "supply_chain": supply_chain}  # fmt: skip
@@ -213,7 +215,6 @@ def collect_measurements(
 def _bias(identity_bias: Callable[..., Any], clf: Any, size: dict[str, Any], seed: int) -> Any:
     if size["n_templates"] is None:
         return identity_bias(clf, n_boot=size["n_boot"], seed=seed)
-    from ..risks.fairness import DEFAULT_TEMPLATES
 
     step = max(1, len(DEFAULT_TEMPLATES) // size["n_templates"])  # keep every sentiment kind
     templates = DEFAULT_TEMPLATES[::step][: size["n_templates"]]
@@ -221,14 +222,12 @@ def _bias(identity_bias: Callable[..., Any], clf: Any, size: dict[str, Any], see
 
 
 def _tweet_texts(n: int | None, part: str = "X_train") -> list[str]:
-    from ..data.datasets import load_tweets
 
     texts = [str(t) for t in getattr(load_tweets(), part)]
     return texts if n is None else texts[:n]
 
 
 def _supply_chain(check: Callable[[Any], Any], clf: Any) -> Any:
-    from .._core.offline import minilm_path
 
     with tempfile.TemporaryDirectory() as tmp:
         head = clf.save(Path(tmp) / "sentiment_head.npz")

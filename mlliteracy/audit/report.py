@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from .._core import html as _html
+from ..data.datasets import load_tweets
 from .regulation import BUNDLE
 
 
@@ -177,7 +178,6 @@ def bundle_files(spec, trace, measurements, figures, register, mapping) -> dict[
     }
     for rel, src in trace.sources.items():
         files[rel] = src.read_bytes()
-    from ..data.datasets import load_tweets
 
     sheet = load_tweets().datasheet
     files[BUNDLE["datasheet"]] = sheet.to_markdown().encode("utf-8")

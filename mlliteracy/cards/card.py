@@ -13,12 +13,16 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .check import check_card
+from .metric import METRIC_HEADER, Metric
+from .parse import model_file, parse_card
 
 #: Mitchell et al.'s nine sections: (key, heading).
 MODEL_CARD_SECTIONS: tuple[tuple[str, str], ...] = (
@@ -47,25 +51,6 @@ HF_METADATA_KEYS = (
     "language", "license", "license_name", "license_link", "library_name",
     "tags", "datasets", "metrics", "base_model", "model-index",
 )  # fmt: skip
-
-_METRIC_HEADER = ("metric", "value", "dataset", "split", "slice", "n")
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One measured number, always tied to the data it was measured on."""
-
-    name: str
-    """What was measured, e.g. ``"accuracy"``."""
-    value: float
-    dataset: str = ""
-    """Dataset the metric was computed on (empty means unknown: a finding)."""
-    split: str = ""
-    """Split of that dataset, e.g. ``"test"`` (empty means unknown: a finding)."""
-    slice: str = ""
-    """Subgroup, e.g. ``"label=3"``; empty for the whole split."""
-    n: int | None = None
-    """Number of examples behind the value."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +100,6 @@ class _Card:
     # ---- checks and rendering ----
     def validate(self) -> Any:
         """Offline completeness check -> :class:`mlliteracy.cards.check.CardCheck`."""
-        from .check import check_card
 
         return check_card(self)
 
@@ -190,8 +174,6 @@ class Datasheet(_Card):
     @classmethod
     def from_markdown(cls, text: str) -> Datasheet:
         """Parse a datasheet written by :meth:`to_markdown`."""
-        from .parse import parse_card
-
         return parse_card(cls, text)
 
 
@@ -272,8 +254,6 @@ class ModelCard(_Card):
     @classmethod
     def from_markdown(cls, text: str) -> ModelCard:
         """Parse a model card: ours, or a Hugging Face README.md (headings mapped by name)."""
-        from .parse import parse_card
-
         return parse_card(cls, text)
 
     # ---- rendering hooks ----
@@ -289,13 +269,13 @@ class ModelCard(_Card):
             [m.name, repr(float(m.value)), m.dataset, m.split, m.slice, "" if m.n is None else m.n]
             for m in self.metrics
         ]
-        return {"metric_header": _METRIC_HEADER, "metric_rows": rows}
+        return {"metric_header": METRIC_HEADER, "metric_rows": rows}
 
     def _metrics_html(self) -> str:
         if not self.metrics:
             return ""
         rows = [(m.name, f"{m.value:.4f}", m.dataset, m.split, m.slice, m.n) for m in self.metrics]
-        return _html.table(_METRIC_HEADER, rows)
+        return _html.table(METRIC_HEADER, rows)
 
 
 # ---------------------------------------------------------------- helpers
@@ -352,3 +332,15 @@ def _model_index(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
         }
         for (ds, split), ms in results.items()
     ]
+
+
+def read_model_card(path: str | os.PathLike[str]) -> Any:
+    """Parse a model's ``README.md`` (its card) into a :class:`~mlliteracy.cards.card.ModelCard`.
+
+    Args:
+        path: a model folder, a README file, or ``"minilm"`` for the shipped all-MiniLM-L6-v2.
+
+    Example:
+        >>> mll.read_model_card("minilm").validate()
+    """
+    return parse_card(ModelCard, model_file(path, "README.md").read_text(encoding="utf-8"))

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import MLLError
-from .card import _METRIC_HEADER, Metric
+from .._core.offline import minilm_path
+from .metric import METRIC_HEADER, Metric
 
 # headings of cards written by others -> our section key (first match wins, lower case)
 _SYNONYMS: tuple[tuple[str, str], ...] = (
@@ -148,7 +149,7 @@ def _pop_metric_table(content: str) -> tuple[str, list[Metric]]:
     for i, line in enumerate(lines):
         m = _TABLE_ROW.match(line)
         cells = [c.strip() for c in m.group(1).split("|")] if m else []
-        if tuple(c.lower() for c in cells) == _METRIC_HEADER:
+        if tuple(c.lower() for c in cells) == METRIC_HEADER:
             end = i + 2
             rows = []
             while end < len(lines) and _TABLE_ROW.match(lines[end]):
@@ -169,7 +170,6 @@ def _is_model_card(cls: Any) -> bool:
 
 
 def _minilm_folder() -> Path:
-    from .._core.offline import minilm_path
 
     return Path(minilm_path())
 
@@ -178,7 +178,8 @@ def _minilm_folder() -> Path:
 _SHIPPED = {"minilm": _minilm_folder}
 
 
-def _resolve(path: str | os.PathLike[str], filename: str) -> Path:
+def model_file(path: str | os.PathLike[str], filename: str) -> Path:
+    """``filename`` inside a model folder (or the file itself); ``"minilm"`` is the shipped one."""
     p = _SHIPPED[path]() if isinstance(path, str) and path in _SHIPPED else Path(path)
     p = p / filename if p.is_dir() else p
     if not p.is_file():
@@ -187,20 +188,6 @@ def _resolve(path: str | os.PathLike[str], filename: str) -> Path:
             f"or one of {sorted(_SHIPPED)}"
         )
     return p
-
-
-def read_model_card(path: str | os.PathLike[str]) -> Any:
-    """Parse a model's ``README.md`` (its card) into a :class:`~mlliteracy.cards.card.ModelCard`.
-
-    Args:
-        path: a model folder, a README file, or ``"minilm"`` for the shipped all-MiniLM-L6-v2.
-
-    Example:
-        >>> mll.read_model_card("minilm").validate()
-    """
-    from .card import ModelCard
-
-    return parse_card(ModelCard, _resolve(path, "README.md").read_text(encoding="utf-8"))
 
 
 def read_data_config(path: str | os.PathLike[str], card: Any = None) -> Any:
@@ -220,7 +207,7 @@ def read_data_config(path: str | os.PathLike[str], card: Any = None) -> Any:
     """
     import pandas as pd
 
-    p = _resolve(path, "data_config.json")
+    p = model_file(path, "data_config.json")
     try:
         rows = json.loads(p.read_text(encoding="utf-8"))
         frame = pd.DataFrame(

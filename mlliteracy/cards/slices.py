@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.errors import MLLError
-from .card import Metric
+from .metric import Metric
 
 
 def evaluation_metrics(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..grading.assign import assign_exercises
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="workbook checkout (default: .)")
@@ -14,7 +16,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..grading.assign import assign_exercises
 
     report = assign_exercises(args.root, check=args.check)
     if args.check:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..audit.bundle import run_audit
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the bundle")
@@ -19,7 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..audit.bundle import run_audit
 
     result = run_audit(args.out, quick=args.quick, progress=True, seed=args.seed)
     print(repr(result))

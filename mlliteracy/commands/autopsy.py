@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .._core.errors import MLLError
+from ..anatomy.targets import autopsy_target
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +64,6 @@ def write_atomic(path: str | Path, text: str) -> Path:
 def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    from ..anatomy.targets import autopsy_target
 
     noise = io.StringIO()  # libraries that print must not break the one-JSON-object contract
     try:

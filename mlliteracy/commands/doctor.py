@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..workbook.doctor import doctor
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..workbook.doctor import doctor
 
     report = doctor()
     if args.json:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..grading.grade import grade_submissions
+from ..grading.gradebook import summary
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebooks or folders")
@@ -29,8 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..grading.grade import grade_submissions
-    from ..grading.gradebook import summary
 
     report = grade_submissions(
         args.submissions,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..provenance.manifest import build_manifest, verify_manifest
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -25,7 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..provenance.manifest import build_manifest, verify_manifest
 
     if args.action == "build":
         defaults = {k: getattr(args, k) for k in ("source", "license", "creator")}

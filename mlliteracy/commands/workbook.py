@@ -8,6 +8,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..workbook.curriculum import find_root
+from ..workbook.harness import build_site, find_notebooks, refresh
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="workbook checkout (default: .)")
@@ -23,8 +26,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..workbook.curriculum import find_root
-    from ..workbook.harness import build_site, find_notebooks, refresh
 
     root = find_root(args.root)
     if args.refresh is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.expect import Verdict
+from ..training import as_tensors, deterministic
 
 
 def _student_class():
@@ -174,20 +175,19 @@ def distill(
         >>> kd = mll.distill(mll.load_digits_cnn(), mll.load_digits(), seed=0)
         >>> hard = mll.distill(None, mll.load_digits(), alpha=0.0, seed=0)
     """
-    from ..training import _tensors, deterministic
 
     _check_args(teacher, dataset, temperature, alpha, epochs, lr, batch_size, seed)
     if student is None:
         student = student_cnn(seed=seed)
-    X, y = _tensors(dataset.X_train, dataset.y_train)
+    X, y = as_tensors(dataset.X_train, dataset.y_train)
     with deterministic(1):
         _fit(student, teacher, X, y, temperature, alpha, epochs, lr, batch_size, seed)
-        test = _accuracy(student, *_tensors(dataset.X_test, dataset.y_test))
-        val = _accuracy(student, *_tensors(dataset.X_val, dataset.y_val))
+        test = _accuracy(student, *as_tensors(dataset.X_test, dataset.y_test))
+        val = _accuracy(student, *as_tensors(dataset.X_val, dataset.y_val))
         teacher_acc = (
             None
             if teacher is None
-            else _accuracy(teacher, *_tensors(dataset.X_test, dataset.y_test))
+            else _accuracy(teacher, *as_tensors(dataset.X_test, dataset.y_test))
         )
     params = sum(p.numel() for p in student.parameters())
     return DistillRun(

@@ -6,11 +6,11 @@ import numbers
 from typing import Any
 
 from .._core.errors import MLLError
+from ..cost.pricing import Price, cost_per_1k_requests
 from .table import OBJECTIVES, TIMED, machine_text
 
 
 def _price(price: Any) -> Any:
-    from ..cost.pricing import Price
 
     if price is None or isinstance(price, Price):
         return price
@@ -28,7 +28,6 @@ def _num(value: Any) -> str:
 
 def build_memo(rec: Any, price: Any = None) -> str:
     """Markdown text explaining ``rec`` (a ``Recommendation``); see ``Recommendation.memo``."""
-    from ..cost.pricing import cost_per_1k_requests
 
     price = _price(price)
     f = rec.frame

@@ -20,6 +20,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.nets import DigitsCNN
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,6 @@ def prune_channels(model: Any, keep: tuple[int, int] = (8, 16)) -> Any:
         >>> small = mll.prune_channels(mll.load_digits_cnn(), keep=(8, 16))
     """
     import torch
-
-    from ..models.nets import DigitsCNN
 
     if not isinstance(model, DigitsCNN):
         raise MLLError(

@@ -30,6 +30,8 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..anatomy.autopsy import autopsy
+from ..anatomy.onnx import export_onnx
 
 #: dtypes accepted by :func:`half_precision`.
 HALF_DTYPES = ("bfloat16", "float16")
@@ -113,8 +115,6 @@ def count_params(model: Any) -> tuple[int, int]:
 def digits_flops(model: Any) -> int:
     """Forward FLOPs of one 8x8 digit through ``model`` (``mll.autopsy``, 2 per MAC)."""
     import torch
-
-    from ..anatomy.autopsy import autopsy
 
     first = next(model.parameters())
     example = torch.zeros(1, 1, 8, 8, dtype=first.dtype)
@@ -201,8 +201,6 @@ def _quiet() -> Iterator[None]:
 
 def _export(model: Any, folder: Path) -> Path:
     import torch
-
-    from ..anatomy.onnx import export_onnx
 
     path = folder / "fp32.onnx"
     with _quiet():

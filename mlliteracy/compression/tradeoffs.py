@@ -17,8 +17,13 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.runtime import cpu_flags
+from ..latency.profilers import measure_memory
+from ..latency.timing import measure_latency, percentile
+from ..training import hardware
 from .memo import build_memo
 from .pareto import pareto_front, plot_pareto
+from .quantize import Variant
 from .table import OBJECTIVES, TIMED, check_column, machine_text, table_frame
 
 #: Columns a trade-off frame holds, in display order.
@@ -91,8 +96,6 @@ def machine_facts() -> dict[str, Any]:
     Example:
         >>> mll.machine_facts()["vnni"]
     """
-    from .._core.runtime import cpu_flags
-    from ..training import hardware
 
     flags = cpu_flags()
     facts = hardware()
@@ -129,10 +132,6 @@ def measure_variants(
         >>> table = mll.measure_variants([base, int8], mll.load_digits(), repeats=30)
     """
     import pandas as pd
-
-    from ..latency.profilers import measure_memory
-    from ..latency.timing import measure_latency, percentile
-    from .quantize import Variant
 
     variants = list(variants)
     if not variants or not all(isinstance(v, Variant) for v in variants):

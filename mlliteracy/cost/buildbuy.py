@@ -22,7 +22,9 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .pricing import SECONDS_PER_HOUR, Price, _positive, _throughput
+from .._core.figures import FigurePNG
+from ..models.sentiment import shared_tokenizer
+from .pricing import SECONDS_PER_HOUR, Price, positive, throughput_value
 
 #: 365 days x 24 h / 12 months
 HOURS_PER_MONTH = 730.0
@@ -36,7 +38,6 @@ def average_tokens(texts: Sequence[str]) -> float:
     Example:
         >>> mll.average_tokens(["good flight", "lost my bag again"])
     """
-    from ..models.sentiment import shared_tokenizer
 
     if isinstance(texts, str) or not isinstance(texts, Sequence) or not texts:
         raise MLLError("texts must be a non-empty list of strings, e.g. a sample of tweets")
@@ -137,7 +138,7 @@ class BuildBuy:
 
         rows = []
         for v in volumes:
-            v = _positive("volumes", v, "pass monthly request counts > 0")
+            v = positive("volumes", v, "pass monthly request counts > 0")
             api, own = self.api_usd(v), self.self_host_usd(v)
             cheaper = "self-host" if own < api else "api"
             rows.append((v, api, own, self.instances_for(v), cheaper))
@@ -149,11 +150,9 @@ class BuildBuy:
         import numpy as np
         from matplotlib.figure import Figure
 
-        from .._core.figures import FigurePNG
-
         be = self.break_even_requests_per_month
         top = max_requests_per_month or 3 * max(self.requests_per_month, be or 0)
-        top = _positive("max_requests_per_month", top, "pass a volume, e.g. 1e7")
+        top = positive("max_requests_per_month", top, "pass a volume, e.g. 1e7")
         frame = self.sweep(np.linspace(top / 400, top, 400))
         fig = Figure(figsize=(6.5, 4))
         ax = fig.add_subplot()
@@ -234,24 +233,24 @@ def build_vs_buy(
     Example:
         >>> mll.build_vs_buy(2e6, 60, 0.00015, 0.10, 80, engineering_usd_per_month=500)
     """
-    req = _positive("requests_per_month", requests_per_month, "pass the monthly volume, e.g. 2e6")
-    tok = _positive("tokens_per_request", tokens_per_request, "pass billed tokens, e.g. 60")
-    api = _positive("api_usd_per_1k_tokens", api_usd_per_1k_tokens, "pass the price, e.g. 0.00015")
+    req = positive("requests_per_month", requests_per_month, "pass the monthly volume, e.g. 2e6")
+    tok = positive("tokens_per_request", tokens_per_request, "pass billed tokens, e.g. 60")
+    api = positive("api_usd_per_1k_tokens", api_usd_per_1k_tokens, "pass the price, e.g. 0.00015")
     if isinstance(self_host_usd_per_hour, Price):
         price = self_host_usd_per_hour
     else:
-        usd = _positive("self_host_usd_per_hour", self_host_usd_per_hour, "pass $/h, e.g. 0.10")
+        usd = positive("self_host_usd_per_hour", self_host_usd_per_hour, "pass $/h, e.g. 0.10")
         price = Price("one instance", usd, "your input", "n/a")
-    rps = _throughput(measured_throughput_rps)
-    peak = _positive("peak_to_average", peak_to_average, "pass busiest/average load, e.g. 3.0")
+    rps = throughput_value(measured_throughput_rps)
+    peak = positive("peak_to_average", peak_to_average, "pass busiest/average load, e.g. 3.0")
     if peak < 1:
         raise MLLError(f"peak_to_average={peak_to_average!r} must be >= 1: the peak is >= the mean")
-    util = _positive("max_utilisation", max_utilisation, "pass a share in (0, 1], e.g. 0.6")
+    util = positive("max_utilisation", max_utilisation, "pass a share in (0, 1], e.g. 0.6")
     if util > 1:
         raise MLLError(f"max_utilisation={max_utilisation!r} must be at most 1, e.g. 0.6 for 60%")
-    eng = _positive("engineering_usd_per_month", engineering_usd_per_month, "pass e.g. 0", True)
+    eng = positive("engineering_usd_per_month", engineering_usd_per_month, "pass e.g. 0", True)
     bad_min = not isinstance(min_instances, numbers.Integral) or isinstance(min_instances, bool)
     if bad_min or min_instances < 1:
         raise MLLError(f"min_instances={min_instances!r} must be an integer >= 1, e.g. 1")
-    hours = _positive("hours_per_month", hours_per_month, "pass e.g. 730")
+    hours = positive("hours_per_month", hours_per_month, "pass e.g. 730")
     return BuildBuy(req, tok, api, price, rps, peak, util, eng, int(min_instances), hours)

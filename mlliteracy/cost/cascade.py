@@ -25,6 +25,9 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..data.datasets import load_tweets
+from ..failures.diagnostics import quiet_single_thread
+from ..models.sentiment import SentimentClassifier, embed_texts, sample_split, tweet_splits
 
 #: deferral thresholds swept by default (max probability of the cheap model)
 DEFAULT_THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -38,7 +41,7 @@ def _count(name: str, value: Any, low: int, example: str) -> int:
     return int(value)
 
 
-def _texts(texts: Any) -> list[str]:
+def check_texts(texts: Any) -> list[str]:
     if isinstance(texts, str) or not isinstance(texts, (Sequence, np.ndarray)) or len(texts) == 0:
         raise MLLError(f"texts={texts!r:.60} must be a non-empty list of strings")
     return [str(t) for t in texts]
@@ -60,11 +63,11 @@ class TfidfClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Class probabilities, shape (n, n_classes)."""
-        return self.pipeline.predict_proba(_texts(texts))
+        return self.pipeline.predict_proba(check_texts(texts))
 
     def accuracy(self, texts: Sequence[str], labels: Any) -> float:
         """Share of ``texts`` labelled correctly (labels as class names or indices)."""
-        y = _label_indices(labels, self.classes, len(texts))
+        y = label_indices(labels, self.classes, len(texts))
         return round(float((self.predict_proba(texts).argmax(axis=1) == y).mean()), 4)
 
     def __repr__(self) -> str:
@@ -89,16 +92,13 @@ def train_tfidf(n_train: int | None = 1000, seed: int = 0) -> TfidfClassifier:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from ..failures.diagnostics import quiet_single_thread
-    from ..models.sentiment import _sample, tweet_splits
-
     if n_train is not None:
         n_train = _count("n_train", n_train, 10, "n_train=1000 (or None for every tweet)")
     seed = _count("seed", seed, 0, "seed=0")
     splits = tweet_splits(seed)
     texts, labels = splits["train"]
     if n_train is not None:
-        texts, labels = _sample(texts, labels, n_train, seed)
+        texts, labels = sample_split(texts, labels, n_train, seed)
     vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     pipeline = make_pipeline(vectoriser, LogisticRegression(C=5.0, max_iter=1000))
     with quiet_single_thread():
@@ -116,7 +116,6 @@ def sample_tweets(split: str = "val", n: int = 500, seed: int = 0) -> tuple[list
     Example:
         >>> texts, labels = mll.sample_tweets("test", n=200)
     """
-    from ..data.datasets import load_tweets
 
     if split not in ("train", "val", "test"):
         raise MLLError(f"split={split!r} is not a split: use 'train', 'val' or 'test'")
@@ -132,7 +131,7 @@ def sample_tweets(split: str = "val", n: int = 500, seed: int = 0) -> tuple[list
 # ---------------------------------------------------------------- scoring any model
 
 
-def _label_indices(labels: Any, classes: Sequence[str], n: int) -> np.ndarray:
+def label_indices(labels: Any, classes: Sequence[str], n: int) -> np.ndarray:
     values = list(labels) if not isinstance(labels, str) else [labels]
     if len(values) != n:
         raise MLLError(f"labels has {len(values)} entries but texts has {n}: pass one per text")
@@ -151,9 +150,8 @@ def _label_indices(labels: Any, classes: Sequence[str], n: int) -> np.ndarray:
 def model_proba(model: Any, texts: Sequence[str]) -> np.ndarray:
     """Class probabilities (n, n_classes) from the cheap model, the MiniLM classifier
     (embeds the texts first) or any object with ``predict_proba(texts)``."""
-    from ..models.sentiment import SentimentClassifier, embed_texts
 
-    texts = _texts(texts)
+    texts = check_texts(texts)
     if isinstance(model, SentimentClassifier):
         return model.scores(embed_texts(texts))
     if callable(getattr(model, "predict_proba", None)):
@@ -171,7 +169,7 @@ def _classes(model: Any) -> tuple[str, ...]:
     return tuple(str(c) for c in classes)
 
 
-def _check_pair(cheap: Any, expensive: Any) -> tuple[str, ...]:
+def check_pair(cheap: Any, expensive: Any) -> tuple[str, ...]:
     a, b = _classes(cheap), _classes(expensive)
     if a != b:
         raise MLLError(f"the models disagree on classes ({list(a)} vs {list(b)}): train both on "
@@ -179,7 +177,7 @@ def _check_pair(cheap: Any, expensive: Any) -> tuple[str, ...]:
     return a
 
 
-def _threshold(value: Any) -> float:
+def check_threshold(value: Any) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or math.isnan(float(value)) or float(value) < 0:
         raise MLLError(
@@ -188,7 +186,9 @@ def _threshold(value: Any) -> float:
     return float(value)
 
 
-def _route(p_cheap: np.ndarray, p_exp: np.ndarray, threshold: float) -> tuple[Any, Any]:
+def route_by_confidence(
+    p_cheap: np.ndarray, p_exp: np.ndarray, threshold: float
+) -> tuple[Any, Any]:
     """Predictions and the deferred mask: the cheap model answers when max prob >= threshold."""
     deferred = p_cheap.max(axis=1) < threshold
     pred = np.where(deferred, p_exp.argmax(axis=1), p_cheap.argmax(axis=1))
@@ -244,8 +244,8 @@ class Cascade:
     threshold: float
 
     def __post_init__(self) -> None:
-        _check_pair(self.cheap, self.expensive)
-        _threshold(self.threshold)
+        check_pair(self.cheap, self.expensive)
+        check_threshold(self.threshold)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -253,7 +253,7 @@ class Cascade:
 
     def route(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(predicted class indices, deferred mask); only deferred texts reach the expensive one."""
-        texts = _texts(texts)
+        texts = check_texts(texts)
         p_cheap = model_proba(self.cheap, texts)
         deferred = p_cheap.max(axis=1) < self.threshold
         pred = p_cheap.argmax(axis=1)
@@ -266,7 +266,7 @@ class Cascade:
         """DataFrame, one row per text: cheap confidence, who answered, the label given."""
         import pandas as pd
 
-        texts = _texts(texts)
+        texts = check_texts(texts)
         confidence = model_proba(self.cheap, texts).max(axis=1)
         pred, deferred = self.route(texts)
         return pd.DataFrame(
@@ -284,10 +284,10 @@ class Cascade:
 
     def evaluate(self, texts: Sequence[str], labels: Any) -> CascadeScore:
         """Accuracy and deferral share on labelled texts, beside each model alone."""
-        texts = _texts(texts)
-        y = _label_indices(labels, self.classes, len(texts))
+        texts = check_texts(texts)
+        y = label_indices(labels, self.classes, len(texts))
         p_cheap, p_exp = model_proba(self.cheap, texts), model_proba(self.expensive, texts)
-        pred, deferred = _route(p_cheap, p_exp, self.threshold)
+        pred, deferred = route_by_confidence(p_cheap, p_exp, self.threshold)
 
         def acc(p: np.ndarray) -> float:
             return round(float((p == y).mean()), 4)

@@ -22,16 +22,18 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.figures import FigurePNG
+from ..latency.timing import measure_latency
 from .cascade import (
     CHEAP_ONLY,
     DEFAULT_THRESHOLDS,
     EXPENSIVE_ONLY,
-    _check_pair,
-    _label_indices,
-    _route,
-    _texts,
-    _threshold,
+    check_pair,
+    check_texts,
+    check_threshold,
+    label_indices,
     model_proba,
+    route_by_confidence,
 )
 from .pricing import Price, cost_per_1k_requests
 
@@ -138,8 +140,6 @@ class CascadeCurve:
         """Accuracy vs $ per 1000 requests (a PNG in Jupyter; ``.figure`` is matplotlib's)."""
         from matplotlib.figure import Figure
 
-        from .._core.figures import FigurePNG
-
         f = self.frame
         fig = Figure(figsize=(6.5, 4))
         ax = fig.add_subplot()
@@ -201,7 +201,6 @@ def _measure(
     cheap: Any, expensive: Any, texts: list[str], repeats: int, threads: int | None
 ) -> tuple[float, float, int]:
     """Median ms per single request of each model, measured back to back, and the threads."""
-    from ..latency.timing import measure_latency
 
     requests = [[t] for t in texts[:16]]
     fast = measure_latency(lambda b: model_proba(cheap, b), requests, 3, repeats, threads)
@@ -240,16 +239,16 @@ def cascade_curve(
     """
     import pandas as pd
 
-    classes = _check_pair(cheap, expensive)
-    texts = _texts(texts)
-    y = _label_indices(labels, classes, len(texts))
+    classes = check_pair(cheap, expensive)
+    texts = check_texts(texts)
+    y = label_indices(labels, classes, len(texts))
     if (
         isinstance(thresholds, (str, bytes))
         or not isinstance(thresholds, Sequence)
         or not thresholds
     ):
         raise MLLError(f"thresholds={thresholds!r} must be a non-empty list, e.g. (0.5, 0.7, 0.9)")
-    grid = sorted({_threshold(t) for t in thresholds})
+    grid = sorted({check_threshold(t) for t in thresholds})
     price = _as_price(price)
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise MLLError(f"repeats={repeats!r} must be an integer >= 1, e.g. 30")
@@ -272,7 +271,7 @@ def cascade_curve(
 
     rows = [row(CHEAP_ONLY, 0.0, p_cheap.argmax(axis=1), 0.0, cheap_ms)]
     for t in grid:
-        pred, deferred = _route(p_cheap, p_exp, t)
+        pred, deferred = route_by_confidence(p_cheap, p_exp, t)
         share = float(deferred.mean())
         rows.append(row("cascade", t, pred, share, cheap_ms + share * exp_ms))
     rows.append(row(EXPENSIVE_ONLY, math.inf, p_exp.argmax(axis=1), 1.0, exp_ms))

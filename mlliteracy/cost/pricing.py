@@ -23,7 +23,7 @@ from .._core.errors import MLLError
 SECONDS_PER_HOUR = 3600.0
 
 
-def _positive(name: str, value: Any, fix: str, allow_zero: bool = False) -> float:
+def positive(name: str, value: Any, fix: str, allow_zero: bool = False) -> float:
     """``value`` as a float, or an MLLError naming ``name`` and the fix."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     number = float(value) if ok else math.nan
@@ -51,7 +51,7 @@ class Price:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise MLLError(f"name={self.name!r} must be a non-empty string, e.g. 'my VM'")
-        _positive("usd_per_hour", self.usd_per_hour, "pass the hourly price, e.g. 0.10")
+        positive("usd_per_hour", self.usd_per_hour, "pass the hourly price, e.g. 0.10")
 
     def __repr__(self) -> str:
         tag = ", illustrative" if self.illustrative else ""
@@ -102,8 +102,8 @@ def cost_per_1k_requests(usd_per_hour: float, requests_per_second: float) -> flo
         >>> mll.cost_per_1k_requests(0.36, 100)   # 0.36 / 360000 * 1000
         0.001
     """
-    price = _positive("usd_per_hour", usd_per_hour, "pass the hourly price, e.g. 0.10")
-    rps = _positive(
+    price = positive("usd_per_hour", usd_per_hour, "pass the hourly price, e.g. 0.10")
+    rps = positive(
         "requests_per_second", requests_per_second, "measure throughput first (e.g. 50.0)"
     )
     return price / (rps * SECONDS_PER_HOUR) * 1000.0
@@ -116,14 +116,14 @@ def cost_per_1m_tokens(usd_per_hour: float, tokens_per_second: float) -> float:
         >>> mll.cost_per_1m_tokens(3.6, 1000)
         1.0
     """
-    price = _positive("usd_per_hour", usd_per_hour, "pass the hourly price, e.g. 0.10")
-    tps = _positive("tokens_per_second", tokens_per_second, "measure throughput first")
+    price = positive("usd_per_hour", usd_per_hour, "pass the hourly price, e.g. 0.10")
+    tps = positive("tokens_per_second", tokens_per_second, "measure throughput first")
     return price / (tps * SECONDS_PER_HOUR) * 1e6
 
 
-def _throughput(requests_per_second: Any) -> float:
+def throughput_value(requests_per_second: Any) -> float:
     value = getattr(requests_per_second, "throughput", requests_per_second)
-    return _positive("requests_per_second", value, "pass a measured throughput or a LatencyStats")
+    return positive("requests_per_second", value, "pass a measured throughput or a LatencyStats")
 
 
 @dataclass(frozen=True)
@@ -194,9 +194,9 @@ def serving_cost(
     """
     if not isinstance(price, Price):
         raise MLLError(f"price={price!r} is not a Price: pass mll.Price(name, usd_per_hour, ...)")
-    rps = _throughput(requests_per_second)
+    rps = throughput_value(requests_per_second)
     if tokens_per_request is not None:
-        tokens_per_request = _positive(
+        tokens_per_request = positive(
             "tokens_per_request", tokens_per_request, "pass the average tokens, e.g. 128"
         )
     return ServingCost(price, rps, tokens_per_request)
@@ -241,8 +241,8 @@ def training_flops(params: float, tokens: float) -> float:
         >>> mll.training_flops(1e9, 2e10)
         1.2e+20
     """
-    n = _positive("params", params, "pass the parameter count N, e.g. 22_713_216")
-    d = _positive("tokens", tokens, "pass the number of training tokens D, e.g. 1e9")
+    n = positive("params", params, "pass the parameter count N, e.g. 22_713_216")
+    d = positive("tokens", tokens, "pass the number of training tokens D, e.g. 1e9")
     return 6.0 * n * d
 
 
@@ -253,9 +253,9 @@ def device_hours(flops: float, peak_flops_per_s: float, utilisation: float = 0.4
         >>> mll.device_hours(3.6e18, 1e15, utilisation=0.5)
         2.0
     """
-    f = _positive("flops", flops, "pass total FLOPs, e.g. from mll.training_flops")
-    peak = _positive("peak_flops_per_s", peak_flops_per_s, "pass the device peak, e.g. 3.12e14")
-    u = _positive("utilisation", utilisation, "pass a fraction in (0, 1], e.g. 0.4")
+    f = positive("flops", flops, "pass total FLOPs, e.g. from mll.training_flops")
+    peak = positive("peak_flops_per_s", peak_flops_per_s, "pass the device peak, e.g. 3.12e14")
+    u = positive("utilisation", utilisation, "pass a fraction in (0, 1], e.g. 0.4")
     if u > 1:
         raise MLLError(f"utilisation={utilisation!r} must be at most 1: pass e.g. 0.4 for 40%")
     return f / (peak * u) / SECONDS_PER_HOUR
@@ -268,8 +268,8 @@ def energy_kwh(power_watts: float, hours: float) -> float:
         >>> mll.energy_kwh(400, 10)
         4.0
     """
-    p = _positive("power_watts", power_watts, "pass the average draw in watts, e.g. 300")
-    h = _positive("hours", hours, "pass device-hours, e.g. from mll.device_hours", True)
+    p = positive("power_watts", power_watts, "pass the average draw in watts, e.g. 300")
+    h = positive("hours", hours, "pass device-hours, e.g. from mll.device_hours", True)
     return p * h / 1000.0
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.figures import png_bytes
+from ..latency.timing import measure_latency
 
 #: Bytes per element of the dtypes the helpers know.
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -256,8 +257,6 @@ def batch_points(
         >>> mll.batch_points(run, make_batch, rep.flops, (1, 32), rep.size_bytes["fp32"])
     """
     import pandas as pd
-
-    from ..latency.timing import measure_latency
 
     _count("flops_per_item", flops_per_item)
     if statistic not in ("median", "best"):

@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from .._core import html as _html
 from .._core.errors import MLLError
+from .datasheets import digits_datasheet, faq_datasheet, tweets_datasheet
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,6 @@ def load_digits(seed: int = 0) -> Dataset:
         "seed": seed, "fractions": (0.7, 0.15, 0.15), "stratified": True,
         "raw_sha256": array_sha256(raw.data, raw.target),
     }  # fmt: skip
-    from .datasheets import digits_datasheet
 
     return Dataset(
         name="digits",
@@ -256,7 +257,6 @@ def load_tweets(seed: int = 0, dedupe: bool = True) -> Dataset:
         "clean_sha256": _texts_sha256(y, X),
         "label_counts": {c: int((y == c).sum()) for c in TWEET_CLASSES},
     }  # fmt: skip
-    from .datasheets import tweets_datasheet
 
     return Dataset(
         name="tweets",
@@ -322,7 +322,6 @@ class FAQ:
         )
 
     def _repr_html_(self) -> str:
-        from .._core import html as _html
 
         rows = [(e.id, e.topic, e.question) for e in self.entries]
         return _html.table(["id", "topic", "question"], rows, caption=repr(self))
@@ -335,7 +334,6 @@ def load_faq() -> FAQ:
         >>> faq = mll.load_faq()
         >>> faq.entries[0].question
     """
-    from .datasheets import faq_datasheet
 
     raw = resources.files("mlliteracy").joinpath("assets", "faq.json").read_bytes()
     data = json.loads(raw)

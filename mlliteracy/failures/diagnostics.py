@@ -34,7 +34,7 @@ def quiet_single_thread() -> Iterator[None]:
         yield
 
 
-def _matrix(name: str, X: Any) -> np.ndarray:
+def as_matrix(name: str, X: Any) -> np.ndarray:
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -121,7 +121,7 @@ def split_overlap(splits: Mapping[str, Any], near_ratio: float = 0.2) -> Overlap
         )
     if not isinstance(near_ratio, (int, float)) or not 0 <= near_ratio < 1:
         raise MLLError(f"near_ratio={near_ratio!r} must be in [0, 1), e.g. 0.2")
-    arrays = {str(k): _matrix(f"splits[{k!r}]", v) for k, v in splits.items()}
+    arrays = {str(k): as_matrix(f"splits[{k!r}]", v) for k, v in splits.items()}
     names = list(arrays)
     rows = []
     for i, a in enumerate(names):
@@ -146,7 +146,7 @@ def duplicate_groups(X: Any, near_ratio: float = 0.2) -> np.ndarray:
     """
     from sklearn.neighbors import radius_neighbors_graph
 
-    arr = _matrix("X", X)
+    arr = as_matrix("X", X)
     threshold = _near_threshold(arr, near_ratio)
     graph = radius_neighbors_graph(arr, radius=max(threshold, 1e-12), include_self=False)
     groups = np.arange(len(arr))
@@ -223,7 +223,7 @@ def learning_curves(
 
     if not hasattr(model, "fit") or not hasattr(model, "score"):
         raise MLLError(f"model={model!r} needs fit() and score(): pass a scikit-learn estimator")
-    Xt, Xv = _matrix("X_train", X_train), _matrix("X_val", X_val)
+    Xt, Xv = as_matrix("X_train", X_train), as_matrix("X_val", X_val)
     yt, yv = np.asarray(y_train), np.asarray(y_val)
     if not fractions or any(not 0 < f <= 1 for f in fractions):
         raise MLLError(f"fractions={fractions!r} must be numbers in (0, 1], e.g. (0.25, 1.0)")
@@ -282,7 +282,7 @@ def label_noise_estimate(
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    arr, labels = _matrix("X", X), np.asarray(y)
+    arr, labels = as_matrix("X", X), np.asarray(y)
     if not isinstance(folds, int) or isinstance(folds, bool) or folds < 2:
         raise MLLError(f"folds={folds!r} must be an integer >= 2, e.g. 5")
     if len(labels) != len(arr):
@@ -328,7 +328,7 @@ def fitted_on_train_only(transformer: Any, X_train: Any, y_train: Any = None) ->
 
     if not hasattr(transformer, "transform"):
         raise MLLError(f"transformer={transformer!r} has no transform(): pass a fitted step")
-    arr = _matrix("X_train", X_train)
+    arr = as_matrix("X_train", X_train)
     with quiet_single_thread():
         fresh = clone(transformer).fit(arr, y_train)
         a, b = transformer.transform(arr), fresh.transform(arr)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .diagnostics import _matrix
+from .diagnostics import as_matrix
 
 #: PSI conventions (a rule of thumb, sensitive to bins and sample size).
 PSI_LEVELS = ((0.1, "little"), (0.25, "moderate"), (float("inf"), "significant"))
@@ -46,7 +46,7 @@ def psi_level(value: float) -> str:
     return next(word for limit, word in PSI_LEVELS if value < limit)
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
     """A p-value for people: tiny values differ across platforms in their last digits."""
     return "< 1e-10" if p < 1e-10 else f"{p:.3g}"
 
@@ -77,7 +77,7 @@ class DriftReport:
         )
 
     def _repr_html_(self) -> str:
-        rows = [(r.feature, f"{r.psi:.3f}", r.level, f"{r.ks_stat:.3f}", _p_text(r.ks_pvalue))
+        rows = [(r.feature, f"{r.psi:.3f}", r.level, f"{r.ks_stat:.3f}", p_text(r.ks_pvalue))
                 for r in self.top(10).itertuples()]  # fmt: skip
         cap = f"{self.n_significant} of {len(self.frame)} features shifted significantly (top 10)"
         return _html.table(["feature", "PSI", "level", "KS", "KS p-value"], rows, caption=cap)
@@ -93,7 +93,7 @@ def compare_distributions(
     """
     from scipy.stats import ks_2samp
 
-    ref, cur = _matrix("reference", reference), _matrix("current", current)
+    ref, cur = as_matrix("reference", reference), as_matrix("current", current)
     if ref.shape[1] != cur.shape[1]:
         raise MLLError(f"reference has {ref.shape[1]} features, current {cur.shape[1]}: align them")
     names = list(features) if features is not None else [f"x{i}" for i in range(ref.shape[1])]

@@ -15,14 +15,16 @@ import numpy as np
 
 from .._core.errors import MLLError
 from ..models.sentiment import MAX_TOKENS, shared_encoder
-from .pipeline import SentimentPipeline, _release_memory, check_texts
+from ..models.zoo import load_model
+from .pipeline import SentimentPipeline, check_texts
+from .profilers import release_memory
+from .timing import measure_latency
 
 #: encoders to compare for the "smaller / larger model" option (random init except MiniLM)
 ENCODERS = ("minilm", "distilbert", "bert-base")
 
 
 def _random_encoder(name: str, seed: int) -> Any:
-    from ..models.zoo import load_model
 
     return load_model(name, seed=seed).model
 
@@ -46,8 +48,6 @@ def encoder_options(
         DataFrame: encoder, weights, params, layers, hidden, p50_ms (batch 1, inference mode).
     """
     import torch
-
-    from .timing import measure_latency
 
     texts = check_texts(texts)
     unknown = [e for e in encoders if e not in ENCODERS]
@@ -76,7 +76,7 @@ def encoder_options(
             }
         )
         del model, forward  # a random-init encoder is hundreds of MB: free it before the next
-    _release_memory()
+    release_memory(models=False)
     import pandas as pd
 
     df = pd.DataFrame(rows)

@@ -15,6 +15,7 @@ from typing import Any
 
 from .._core.errors import MLLError
 from .server import Server
+from .timing import percentile
 
 LOAD_COLUMNS = [
     "server", "concurrency", "requests", "ok", "errors", "not_sent", "p50_ms", "p95_ms",
@@ -94,8 +95,6 @@ def load_test(
     """
     import pandas as pd
     import psutil
-
-    from .timing import percentile
 
     url = server.url if isinstance(server, Server) else str(server)
     name = server.variant if isinstance(server, Server) else url

@@ -32,6 +32,7 @@ from ..models.sentiment import (
     shared_encoder,
     shared_tokenizer,
 )
+from .profilers import release_memory
 from .timing import StageTimer
 
 log = logging.getLogger("mlliteracy.latency.pipeline")
@@ -226,21 +227,6 @@ def _slow_scores(emb: np.ndarray, clf: SentimentClassifier) -> np.ndarray:
 # ---------------------------------------------------------------- ONNX
 
 
-def _release_memory() -> None:
-    """Collect garbage and hand freed heap pages back to the OS (glibc only; else a no-op).
-
-    Without it, memory freed after an ONNX export or a random-init encoder stays resident in the
-    kernel, and a workshop machine pays for it until the kernel restarts.
-    """
-    import contextlib
-    import ctypes
-    import gc
-
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     """Export MiniLM + mean pooling to ``workdir/minilm.onnx`` (dynamic batch and length);
     with ``int8`` also write ``minilm-int8.onnx`` (ONNX Runtime dynamic quantisation).
@@ -272,7 +258,7 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
                 opset_version=17,
             )
         del wrapper, enc
-        _release_memory()  # the exporter's temporary graph is a few hundred MB
+        release_memory(models=False)  # the exporter's temporary graph is a few hundred MB
     if not int8:
         return fp32
     q8 = workdir / "minilm-int8.onnx"
@@ -286,7 +272,7 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
                 quantize_dynamic(str(fp32), str(q8), weight_type=QuantType.QInt8)
             finally:
                 logging.disable(logging.NOTSET)
-        _release_memory()
+        release_memory(models=False)
     return q8
 
 

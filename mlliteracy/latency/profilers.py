@@ -19,6 +19,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.sentiment import shared_encoder, shared_tokenizer
 
 _CPROFILE_COLUMNS = ["function", "calls", "total_ms", "cumulative_ms", "where"]
 
@@ -266,8 +267,6 @@ def release_memory(models: bool = True) -> MemoryRelease:
     proc, mb = psutil.Process(), 1024.0 * 1024.0
     before = proc.memory_info().rss
     if models:
-        from ..models.sentiment import shared_encoder, shared_tokenizer
-
         shared_encoder.cache_clear()
         shared_tokenizer.cache_clear()
     gc.collect()

@@ -26,6 +26,7 @@ from typing import Any
 
 from .._core.errors import MLLError
 from ..models.sentiment import SentimentClassifier
+from .pipeline import export_encoder_onnx, naive_pipeline, optimized_pipeline
 
 #: longest text /predict accepts, in characters (tweets in the data are at most 320)
 MAX_CHARS = 1000
@@ -153,8 +154,6 @@ def _server_main(argv: Sequence[str] | None = None) -> None:
 
     import uvicorn
 
-    from .pipeline import naive_pipeline, optimized_pipeline
-
     if args.threads:
         import torch
 
@@ -279,8 +278,6 @@ def serve(
     if not workdir.is_dir():
         raise MLLError(f"workdir={str(workdir)!r} is not a folder: create it first")
     if variant == "optimized":
-        from .pipeline import export_encoder_onnx
-
         export_encoder_onnx(workdir)  # export here once, so the server process only loads it
     port = port or free_port()
     head = classifier.save(workdir / "head.npz")

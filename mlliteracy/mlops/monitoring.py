@@ -28,7 +28,9 @@ import numpy as np
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.expect import Verdict
-from ..failures.drift import _p_text, compare_distributions
+from ..data.datasets import load_tweets
+from ..failures.drift import compare_distributions, p_text
+from ..models.sentiment import embed_texts
 
 PSI_ALERT = 0.25
 KS_ALPHA = 0.01
@@ -102,7 +104,7 @@ class MonitorReport:
         lines = [f"{len(hit)} of {n} signals alert:"]
         for r in hit.head(6).itertuples():
             both = "both tests" if r.ks_pvalue < ks_limit else "PSI only, KS sees no difference"
-            lines.append(f"- `{r.signal}`: PSI {r.psi:.3f}, KS p {_p_text(r.ks_pvalue)} ({both})")
+            lines.append(f"- `{r.signal}`: PSI {r.psi:.3f}, KS p {p_text(r.ks_pvalue)} ({both})")
         if len(hit) > 6:
             lines.append(f"- and {len(hit) - 6} more, each listed in the table above")
         if confirmed.empty:
@@ -131,7 +133,7 @@ class MonitorReport:
 
     def _repr_html_(self) -> str:
         rows = [(r.signal, r.kind, f"{r.psi:.3f}", r.level, f"{r.ks_stat:.3f}",
-                 _p_text(r.ks_pvalue), _html.badge(not r.alert, "ALERT" if r.alert else "ok"))
+                 p_text(r.ks_pvalue), _html.badge(not r.alert, "ALERT" if r.alert else "ok"))
                 for r in self.frame.itertuples()]  # fmt: skip
         t = self.thresholds
         cap = (f"{len(self.alerts)} alert(s) of {len(rows)} signals; alert when PSI > "
@@ -221,7 +223,6 @@ def drift_monitor(
 @functools.lru_cache(maxsize=4)
 def _embed(texts: tuple[str, ...]) -> np.ndarray:
     """MiniLM embeddings, cached: a reference sample is embedded once per process."""
-    from ..models.sentiment import embed_texts
 
     return embed_texts(list(texts))
 
@@ -256,7 +257,6 @@ def tweet_drift_samples(n: int = 200, seed: int = 0) -> dict[str, list[str]]:
     Example:
         >>> s = mll.tweet_drift_samples(n=100, seed=0)
     """
-    from ..data.datasets import load_tweets
 
     if not isinstance(n, int) or isinstance(n, bool) or not 10 <= n <= 2000:
         raise MLLError(f"n={n!r} must be an integer between 10 and 2000, e.g. 200")

@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 
 from .._core.errors import MLLError
+from ..data.datasets import load_digits
+from .monitoring import KS_ALPHA, PSI_ALERT
 from .shadowit import CaseFolder, folder_record
 
 PINNED = ("numpy", "pandas", "scipy", "scikit-learn", "torch", "safetensors", "mlflow-skinny",
@@ -177,8 +179,6 @@ def redesign_pipeline(
     Example:
         >>> mll.scan_project(mll.redesign_pipeline("pipeline").path).passed
     """
-    from ..data.datasets import load_digits
-    from .monitoring import KS_ALPHA, PSI_ALERT
 
     if not isinstance(min_accuracy, (int, float)) or not 0 < min_accuracy < 1:
         raise MLLError(f"min_accuracy={min_accuracy!r} must be between 0 and 1, e.g. 0.9")

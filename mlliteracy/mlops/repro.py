@@ -21,6 +21,9 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..data.datasets import load_digits
+from ..models.nets import DigitsCNN
+from ..training import train
 
 
 def digits_trainer(
@@ -45,10 +48,6 @@ def digits_trainer(
 
     def train_once(seed: int) -> Any:
         import torch
-
-        from ..data.datasets import load_digits
-        from ..models.nets import DigitsCNN
-        from ..training import train
 
         if not data:
             data.append(load_digits(seed=0))

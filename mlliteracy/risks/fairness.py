@@ -21,6 +21,7 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.sentiment import SentimentClassifier, embed_texts
 
 #: identity terms, used as adjectives ("a {term} person"), after Dixon et al.'s term list
 DEFAULT_TERMS: tuple[str, ...] = (
@@ -138,7 +139,6 @@ class BiasReport:
 
 
 def _scorer(classifier: Any, target: str) -> tuple[Callable[[list[str]], np.ndarray], str]:
-    from ..models.sentiment import SentimentClassifier, embed_texts
 
     if isinstance(classifier, SentimentClassifier):
         if target not in classifier.classes:

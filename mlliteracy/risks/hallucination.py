@@ -27,6 +27,7 @@ import numpy as np
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.figures import png_bytes
+from .faqeval import FAQEval, load_faq_eval
 
 COLUMNS = (
     "threshold",
@@ -218,7 +219,6 @@ def threshold_curve(assistant: Any, eval_set: Any = None, thresholds: Any = None
     Example:
         >>> mll.threshold_curve(bot).to_frame().head()
     """
-    from .faqeval import FAQEval, load_faq_eval
 
     if not (hasattr(assistant, "similarities") and hasattr(assistant, "faq")):
         raise MLLError(

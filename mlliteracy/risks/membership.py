@@ -19,6 +19,7 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.sentiment import SentimentClassifier, embed_texts, sample_split, tweet_splits
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,6 @@ def example_losses(model: Any, X: Any, y: Any) -> np.ndarray:
     Example:
         >>> mll.example_losses(clf, emb, labels)[:3]
     """
-    from ..models.sentiment import SentimentClassifier
 
     y = np.asarray(y, dtype=np.int64)
     if isinstance(model, SentimentClassifier):
@@ -193,7 +193,6 @@ def sentiment_membership(classifier: Any, n: int = 300, seed: int = 0) -> Member
     Example:
         >>> mll.sentiment_membership(clf, n=300, seed=0).auc
     """
-    from ..models.sentiment import SentimentClassifier, _sample, embed_texts, tweet_splits
 
     if not isinstance(classifier, SentimentClassifier) or "n_train" not in classifier.notes:
         raise MLLError(
@@ -204,11 +203,11 @@ def sentiment_membership(classifier: Any, n: int = 300, seed: int = 0) -> Member
         raise MLLError(f"n={n!r} must be an integer >= 10, e.g. n=300")
     train_seed, n_train = classifier.notes["seed"], classifier.notes["n_train"]
     splits = tweet_splits(train_seed)
-    x_train, y_train = _sample(*splits["train"], n_train, train_seed)
+    x_train, y_train = sample_split(*splits["train"], n_train, train_seed)
     rng = np.random.default_rng(seed)
     pick = np.sort(rng.choice(len(y_train), size=min(n, len(y_train)), replace=False))
     members = [x_train[i] for i in pick]
-    x_non, y_non = _sample(*splits["test"], len(pick), seed + 10_000)
+    x_non, y_non = sample_split(*splits["test"], len(pick), seed + 10_000)
     lm = example_losses(classifier, embed_texts(members), y_train[pick])
     ln = example_losses(classifier, embed_texts(x_non), y_non)
     return membership_inference(lm, ln, seed=seed, label=f"sentiment head (n_train={n_train})")

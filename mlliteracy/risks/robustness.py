@@ -24,6 +24,8 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from ..models.sentiment import SentimentClassifier, embed_texts
+from .pii import find_pii, redact_pii
 
 KINDS: tuple[str, ...] = ("identity", "typo", "case", "punctuation", "whitespace")
 _WORD = re.compile(r"[A-Za-z]{4,}")
@@ -32,7 +34,6 @@ _PUNCT = re.compile(f"[{re.escape(string.punctuation)}]")
 
 def _segments(text: str) -> list[tuple[str, bool]]:
     """``text`` cut into (piece, is_pii) so perturbations leave PII intact (and redactable)."""
-    from .pii import find_pii
 
     out, pos = [], 0
     for _kind, start, end, _ in find_pii(text):
@@ -139,7 +140,6 @@ class RobustnessReport:
 
 
 def _labeller(classifier: Any) -> Callable[[list[str]], list[str]]:
-    from ..models.sentiment import SentimentClassifier, embed_texts
 
     if isinstance(classifier, SentimentClassifier):
         return lambda texts: [
@@ -180,7 +180,6 @@ def perturbation_test(
     Example:
         >>> mll.perturbation_test(clf, texts[:200], seed=0).to_frame()
     """
-    from .pii import redact_pii
 
     if isinstance(texts, str) or not texts or not all(isinstance(t, str) for t in texts):
         raise MLLError("texts must be a non-empty list of strings, e.g. a sample of tweets")

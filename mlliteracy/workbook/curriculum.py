@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._core.errors import MLLError
+
 LEVELS = ("beginner", "intermediate", "advanced")
 
 
@@ -128,7 +130,6 @@ def find_root(start: str | Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "notebooks").is_dir() and (folder / "pyproject.toml").is_file():
             return folder
-    from .._core.errors import MLLError
 
     raise MLLError(
         f"no workbook found at or above {here}; run this from inside the mlliteracy checkout"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._core import html as _html
 from .._core.errors import MLLError
 
 KINDS = ("notebooks", "solutions", "exercises")
@@ -194,8 +195,6 @@ def build_site(
     """Execute every notebook headless and write HTML pages plus ``index.html`` to ``out``."""
     import nbformat
     from nbconvert import HTMLExporter
-
-    from .._core import html as _html
 
     root, out = Path(root).resolve(), Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
