@@ -38,3 +38,14 @@ def test_no_export_shadows_a_module():
 
     modules = {m.name for m in pkgutil.iter_modules(mlliteracy.__path__)}
     assert not modules & set(mlliteracy._EXPORTS)
+
+
+def test_the_typed_stub_is_the_export_list():
+    from pathlib import Path
+
+    folder = Path(mlliteracy.__file__).parent
+    assert (folder / "py.typed").is_file()
+    stub = (folder / "__init__.pyi").read_text(encoding="utf-8")
+    for name in mlliteracy._EXPORTS:
+        assert f" as {name}" in stub
+    assert set(mlliteracy.__all__) == {*mlliteracy._EXPORTS, "__version__"}

@@ -1,12 +1,16 @@
-"""The compliance audit: the system specification and its diagram, the risk register, the
-regulation map (EU AI Act, NIST AI RMF), the report and the evidence bundle.
+"""The compliance audit of the demo FAQ assistant: the assistant itself, the system specification
+and its diagram, the run that measures its risks, the risk register, the regulation map (EU AI
+Act, NIST AI RMF), the report and the evidence bundle.
 
 Used by: advanced 01, the audit CLI.
 
 Modules:
+- ``assistant``: The demo customer assistant under audit: FAQ retrieval with a hand-over
+  threshold.
 - ``bundle``: Run the whole compliance audit of the demo assistant and write a verifiable
   evidence bundle.
 - ``diagram``: Drawing a :class:`~mlliteracy.audit.system.SystemSpec` as SVG, without Graphviz.
+- ``measure``: Risk measurements of the demo assistant, with the package's risk helpers.
 - ``register``: A risk register whose ratings come from measurements, not opinions.
 - ``regulation``: Regulatory mapping: EU AI Act Annex IV and Articles 10/12/13/15, NIST AI RMF
   functions.

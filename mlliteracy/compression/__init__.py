@@ -14,6 +14,8 @@ Modules:
   structured (channels).
 - ``quantize``: Model variants for the cost lesson: the fp32 baseline, half precision, int8
   quantisation.
+- ``table``: The trade-off table's vocabulary: which objectives are cheaper when smaller, which
+  are timings, and the checks every reader of a table uses (tradeoffs, pareto, memo).
 - ``tradeoffs``: Every variant measured side by side, the Pareto front, and a recommendation
   under a constraint.
 """

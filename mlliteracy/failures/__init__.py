@@ -7,7 +7,8 @@ Modules:
 - ``cases``: A deliberately broken training pipeline on the digits data, and the same pipeline
   fixed.
 - ``diagnostics``: Diagnostics for broken training pipelines: split overlap, learning curves,
-  label noise and
+  label noise and preprocessing fitted on the wrong rows (feature drift lives in
+  :mod:`mlliteracy.failures.drift`).
 - ``drift``: Feature-distribution comparison: population stability index (PSI) and the KS test
   per feature.
 """

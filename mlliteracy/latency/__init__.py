@@ -1,13 +1,15 @@
-"""Where inference time goes: timing with percentiles, profilers (cProfile, torch.profiler,
-memory), the sentiment pipeline variants, the HTTP server and its load test.
+"""Where inference time goes: timing with percentiles, batching, profilers (cProfile,
+torch.profiler, memory), the sentiment pipeline variants, the HTTP server and its load test.
 
 Used by: intermediate 01-02, advanced 03.
 
 Modules:
+- ``batching``: Batching: latency and throughput per batch size, a verdict on whether batching
+  paid on this machine, and a slider to read the sweep.
 - ``encoders``: Side-by-side checks of the sentiment service: do the variants agree, and what
-  would a
+  would a smaller or larger encoder cost?
 - ``loadtest``: A bounded load test against the sentiment server: fixed requests, several
-  concurrency
+  concurrency levels, a time cap, and the server process watched for CPU and memory.
 - ``pipeline``: The sentiment service's request path, from naive to optimised, one fix at a
   time.
 - ``profilers``: Where does the time and memory go? cProfile, torch.profiler (+ a Perfetto

@@ -1,5 +1,5 @@
-"""Measured risks of the audited assistant: personal data, identity-term bias, membership
-inference, robustness, hallucination, and the run that measures them all.
+"""Risk measurements that run offline: personal data, identity-term bias, membership inference,
+robustness, hallucination and the FAQ evaluation set.
 
 Used by: advanced 01.
 
@@ -10,7 +10,6 @@ Modules:
   of-scope ones.
 - ``hallucination``: How often the assistant answers, answers wrongly, or answers what it cannot
   know.
-- ``measure``: Risk measurements of the demo assistant, with the package's risk helpers.
 - ``membership``: Membership inference by loss threshold (Yeom et al., 2018): does the model
   leak who it saw?
 - ``pii``: Find personal data in text offline: regular expressions plus the Luhn checksum for
