@@ -7,28 +7,16 @@ define them are listed once, in ``__init__.pyi`` (read here, and by type checker
 
 from __future__ import annotations
 
-import ast
 import importlib
-from pathlib import Path
 from typing import Any
 
+from ._core.exports import exported_names
 from ._core.version import VERSION
 
 __version__ = VERSION
 
 
-def _read_stub() -> dict[str, str]:
-    """Public name -> module that defines it (relative to this package), from ``__init__.pyi``."""
-    tree = ast.parse((Path(__file__).with_name("__init__.pyi")).read_text(encoding="utf-8"))
-    return {
-        alias.asname or alias.name: node.module
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
-        for alias in node.names
-    }
-
-
-_EXPORTS: dict[str, str] = _read_stub()
+_EXPORTS: dict[str, str] = dict(exported_names())
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 

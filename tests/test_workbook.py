@@ -134,3 +134,19 @@ def test_workbook_map_marks_missing_lessons(tiny):
 def test_find_root_error_names_the_fix(tmp_path):
     with pytest.raises(MLLError, match="run this from inside the mlliteracy checkout"):
         find_root(tmp_path)
+
+
+def test_lesson_rooms_come_from_the_helpers_a_notebook_calls(tmp_path):
+    from mlliteracy.workbook.curriculum import lesson_rooms
+
+    nb = tmp_path / "lesson.ipynb"
+    nb.write_text(
+        '{"cells": [{"source": "mll.autopsy(m)\\nmll.expect(1, at_least=0)\\nmll.nope()"}]}'
+    )
+    assert lesson_rooms(nb) == ("_core", "anatomy")
+    assert lesson_rooms(tmp_path / "missing.ipynb") == ()
+    root = find_root(None)
+    assert (
+        "anatomy"
+        in workbook_map(root).set_index("lesson").loc["Model architecture autopsy", "rooms"]
+    )

@@ -9,10 +9,12 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._core.errors import MLLError
+from .._core.exports import exported_names
 
 LEVELS = ("beginner", "intermediate", "advanced")
 
@@ -137,7 +139,8 @@ def find_root(start: str | Path | None = None) -> Path:
 
 
 def workbook_map(root: str | Path | None = None):
-    """A DataFrame of every lesson: level, title, project, minutes, and which files exist.
+    """A DataFrame of every lesson: level, title, project, minutes, which files exist, and the
+    rooms of the package (``mlliteracy/<room>/``) whose helpers the lesson calls.
 
     Args:
         root: the workbook checkout (found from the current folder when omitted).
@@ -160,6 +163,7 @@ def workbook_map(root: str | Path | None = None):
                 "lesson notebook": lesson_path.as_posix()
                 if (base / lesson_path).exists()
                 else "coming",
+                "rooms": ", ".join(lesson_rooms(base / lesson_path)),
                 "exercise": (
                     exercise_path.as_posix()
                     if exercise_path and (base / exercise_path).exists()
@@ -168,3 +172,18 @@ def workbook_map(root: str | Path | None = None):
             }
         )
     return pd.DataFrame(rows)
+
+
+def lesson_rooms(notebook: str | Path) -> tuple[str, ...]:
+    """Rooms of the package a notebook calls through ``mll.<name>``, sorted (empty if missing).
+
+    Example:
+        >>> lesson_rooms("notebooks/beginner/02_model_autopsy.ipynb")
+        ('anatomy', 'models', 'views', ...)
+    """
+    path = Path(notebook)
+    if not path.is_file():
+        return ()
+    called = set(re.findall(r"mll\.([A-Za-z_][A-Za-z0-9_]*)", path.read_text(encoding="utf-8")))
+    exports = exported_names()
+    return tuple(sorted({exports[n].split(".")[0] for n in called if n in exports}))
