@@ -20,7 +20,7 @@ from mlliteracy._core.errors import MLLError
 from mlliteracy.risks.pii import luhn_ok, mask
 from mlliteracy.risks.robustness import perturb
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ PII
 

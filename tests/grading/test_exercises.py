@@ -15,7 +15,7 @@ from mlliteracy.grading.assign import METADATA_KEY, assign_exercises, exercise_n
 from mlliteracy.grading.grade import grade_submissions
 from mlliteracy.workbook.harness import find_notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = find_notebooks(ROOT, "solutions")
 NAMES = [exercise_name(p, ROOT / "solutions") for p in SOLUTIONS]
 

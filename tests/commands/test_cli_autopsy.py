@@ -29,7 +29,7 @@ CONTRACT = (
     "output_shape",
     "layers",
 )
-DIGITS = Path(__file__).resolve().parents[1] / "mlliteracy/assets/digits_cnn/model.safetensors"
+DIGITS = Path(__file__).resolve().parents[2] / "mlliteracy/assets/digits_cnn/model.safetensors"
 
 
 class Payload:

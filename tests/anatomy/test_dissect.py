@@ -15,7 +15,7 @@ import mlliteracy as mll  # noqa: E402
 from mlliteracy import MLLError  # noqa: E402
 from mlliteracy.anatomy.autopsy import LAYER_COLUMNS, AutopsyReport, autopsy  # noqa: E402
 
-GOLDEN = Path(__file__).parent / "golden" / "autopsy_report_toy.md"
+GOLDEN = Path(__file__).parents[1] / "golden" / "autopsy_report_toy.md"
 
 
 class Toy(nn.Module):

@@ -2,7 +2,7 @@
 
 Golden notebooks are stored as ``*.ipynb.json`` so that nbval does not collect them.
 Regenerate the golden exercises after an intended change with
-``MLL_UPDATE_GOLDEN=1 pytest tests/test_assign.py``.
+``MLL_UPDATE_GOLDEN=1 pytest tests/grading/test_assign.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from mlliteracy import cli
 from mlliteracy._core.errors import MLLError
 from mlliteracy.grading.assign import assign_exercises, generate_exercise, read_key
 
-GOLDEN = Path(__file__).parent / "golden" / "assign"
+GOLDEN = Path(__file__).parents[1] / "golden" / "assign"
 
 
 def _files(folder: Path, suffix: str = ".ipynb") -> dict[str, bytes]:

@@ -22,7 +22,7 @@ from mlliteracy.grading.grade import grade_submissions
 from mlliteracy.grading.gradebook import read_gradebook, summary, write_gradebook
 from mlliteracy.grading.submissions import collect, validate
 
-GOLDEN = Path(__file__).parent / "golden" / "assign" / "solutions" / "demo.ipynb.json"
+GOLDEN = Path(__file__).parents[1] / "golden" / "assign" / "solutions" / "demo.ipynb.json"
 LIMITS = {"jobs": 2, "timeout": 90, "cell_timeout": 6, "memory_mb": 400, "progress": False}
 
 CHEAT = """

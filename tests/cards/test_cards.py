@@ -19,7 +19,7 @@ from mlliteracy.cards.check import check_card
 from mlliteracy.cards.parse import read_data_config as mll_read_data_config
 from mlliteracy.cards.slices import evaluate_classifier, evaluation_metrics
 
-GOLDEN = Path(__file__).parent / "golden" / "model_card.md"
+GOLDEN = Path(__file__).parents[1] / "golden" / "model_card.md"
 
 
 def _complete_card() -> ModelCard:
