@@ -3,8 +3,8 @@
 :func:`measure_risks` builds the assistant and runs every measurement with sample sizes from
 :data:`SIZES`; :func:`collect_measurements` packs results you computed yourself (e.g. cell by
 cell in a notebook) into the same :class:`RiskMeasurements`, which the register, the regulatory
-map and :func:`~mlliteracy.audit.bundle.run_audit` read. A helper that is missing from the package
-is reported as "not measured", never replaced by a guess.
+map and :func:`~mlliteracy.audit.bundle.run_audit` read. A section that was not measured (not
+passed to :func:`collect_measurements`) is reported as "not measured", never replaced by a guess.
 
 Example:
     >>> risks = mll.measure_risks(quick=True)
@@ -26,7 +26,14 @@ from .._core.errors import MLLError
 from .._core.offline import minilm_path
 from ..data.datasets import load_tweets
 from ..models.sentiment import train_sentiment
-from ..risks.fairness import DEFAULT_TEMPLATES
+from ..provenance.supplychain import supply_chain_check
+from ..risks.fairness import DEFAULT_TEMPLATES, identity_bias
+from ..risks.faqeval import load_faq_eval
+from ..risks.hallucination import threshold_curve
+from ..risks.membership import sentiment_membership
+from ..risks.pii import scan_pii
+from ..risks.robustness import perturbation_test
+from .assistant import build_assistant
 from .register import risk_register, summarise_measurements
 
 SECTIONS = ("hallucination", "bias", "pii", "membership", "robustness", "supply_chain")
@@ -48,7 +55,7 @@ class RiskMeasurements:
     details: dict[str, Any]
     """Section -> the helper's ``to_dict()`` (JSON-safe)."""
     not_measured: dict[str, str]
-    """Section -> why it was not measured (a helper missing)."""
+    """Section -> why it was not measured (not passed to :func:`collect_measurements`)."""
     settings: dict[str, Any]
     """Seed, quick flag, sample sizes, the chosen threshold."""
     log_sample: str = field(default="", repr=False)
@@ -80,26 +87,6 @@ class RiskMeasurements:
         return _html.table(["risk", "status", "figures"], rows, caption=repr(self), raw_columns=[1])
 
 
-#: the risk helpers this audit calls, and the module each lives in
-HELPERS = {
-    "build_assistant": "assistant", "load_faq_eval": "faqeval",
-    "threshold_curve": "hallucination", "identity_bias": "fairness", "scan_pii": "pii",
-    "sentiment_membership": "membership", "perturbation_test": "robustness",
-    "supply_chain_check": "supplychain",
-}  # fmt: skip
-
-
-def _helper(name: str) -> Any:
-    """A risk helper by its public name, or None when that part of the package is missing."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"mlliteracy.{HELPERS[name]}")
-        return getattr(module, name)
-    except (AttributeError, ImportError):
-        return None
-
-
 def say_to(progress: Callable[[str], None] | bool | None) -> Callable[[str], None]:
     if callable(progress):
         return progress
@@ -119,7 +106,7 @@ def measure_risks(
         progress: True prints progress lines to stderr; a callable receives them.
 
     Returns:
-        :class:`RiskMeasurements`; a helper that is missing is listed in ``not_measured``.
+        :class:`RiskMeasurements` with every section measured.
 
     Example:
         >>> m = mll.measure_risks(quick=True)
@@ -133,33 +120,23 @@ def measure_risks(
     results: dict[str, Any] = {}
     missing: dict[str, str] = {}
     settings: dict[str, Any] = {"seed": seed, "quick": bool(quick), **size}
-    build = _helper("build_assistant")
-    if build is None:
-        return RiskMeasurements({}, {}, {s: "assistant helper missing" for s in SECTIONS},
-                                settings)  # fmt: skip
-
     say(f"training the triage head on {size['n_train']} tweets")
     clf = train_sentiment(n_train=size["n_train"], n_test=size["n_test"], seed=seed)
     say("building the assistant (MiniLM embeddings of the knowledge base)")
-    bot = build(triage=clf, seed=seed)
+    bot = build_assistant(triage=clf, seed=seed)
     settings["triage_test_accuracy"] = clf.metrics.accuracy if clf.metrics else None
-    steps: list[tuple[str, str, Callable[[Any], Any]]] = [
-        ("hallucination", "threshold_curve", lambda f: f(bot)),
-        ("bias", "identity_bias", lambda f: _bias(f, clf, size, seed)),
-        ("pii", "scan_pii", lambda f: f(_tweet_texts(size["n_pii"]))),
-        ("membership", "sentiment_membership", lambda f: f(clf, n=size["n_membership"], seed=seed)),
-        ("robustness", "perturbation_test",
-         lambda f: f(clf, _tweet_texts(size["n_perturb"], part="X_test"), seed=seed)),
-        ("supply_chain", "supply_chain_check", lambda f: _supply_chain(f, clf)),
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("hallucination", lambda: threshold_curve(bot)),
+        ("bias", lambda: _bias(identity_bias, clf, size, seed)),
+        ("pii", lambda: scan_pii(_tweet_texts(size["n_pii"]))),
+        ("membership", lambda: sentiment_membership(clf, n=size["n_membership"], seed=seed)),
+        ("robustness",
+         lambda: perturbation_test(clf, _tweet_texts(size["n_perturb"], part="X_test"), seed=seed)),
+        ("supply_chain", lambda: _supply_chain(supply_chain_check, clf)),
     ]  # fmt: skip
-    for section, name, call in steps:
-        fn = _helper(name)
-        if fn is None:
-            missing[section] = f"helper mll.{name} not available"
-            say(f"{section}: not measured ({name} missing)")
-            continue
-        say(f"measuring {section} ({name})")
-        results[section] = call(fn)
+    for section, call in steps:
+        say(f"measuring {section}")
+        results[section] = call()
     return collect_measurements(bot, **results, settings=settings, n_log=size["n_log"],
                                 seed=seed, not_measured=missing, progress=say)  # fmt: skip
 
@@ -241,10 +218,7 @@ def assistant_supply_chain(classifier: Any) -> Any:
     Example:
         >>> mll.assistant_supply_chain(bot.triage).to_frame()
     """
-    check = _helper("supply_chain_check")
-    if check is None:
-        raise MLLError("mll.supply_chain_check is not available in this version of mlliteracy")
-    return _supply_chain(check, classifier)
+    return _supply_chain(supply_chain_check, classifier)
 
 
 def _log_sample(bot: Any, n: int, seed: int) -> str:
@@ -253,11 +227,8 @@ def _log_sample(bot: Any, n: int, seed: int) -> str:
 
     import numpy as np
 
-    faqeval = _helper("load_faq_eval")
-    questions = list(bot.faq.out_of_scope)
-    if faqeval is not None:
-        ev = faqeval()
-        questions = [q for q, _ in ev.in_scope] + list(ev.out_of_scope)
+    ev = load_faq_eval()
+    questions = [q for q, _ in ev.in_scope] + list(ev.out_of_scope)
     rng = np.random.default_rng(seed)
     picked = [questions[i] for i in sorted(rng.choice(len(questions), min(n, len(questions)),
                                                       replace=False))]  # fmt: skip

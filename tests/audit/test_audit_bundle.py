@@ -95,3 +95,10 @@ def test_refuses_a_non_empty_foreign_folder(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.docx"]
     with pytest.raises(MLLError, match="is a file"):
         _check_out_dir(tmp_path / "thesis.docx")
+
+
+def test_every_risk_is_measured(bundle):
+    """No section may fall back to "not measured": a broken or moved module must fail loudly."""
+    data = json.loads((bundle / "measurements.json").read_text())
+    sections = {"hallucination", "bias", "pii", "membership", "robustness", "supply_chain"}
+    assert set(data["figures"]) >= sections and not data["not_measured"]
