@@ -118,7 +118,6 @@ def measure_risks(
     say, k = say_to(progress), int(bool(quick))
     size = {name: pair[k] for name, pair in SIZES.items()}
     results: dict[str, Any] = {}
-    missing: dict[str, str] = {}
     settings: dict[str, Any] = {"seed": seed, "quick": bool(quick), **size}
     say(f"training the triage head on {size['n_train']} tweets")
     clf = train_sentiment(n_train=size["n_train"], n_test=size["n_test"], seed=seed)
@@ -138,7 +137,7 @@ def measure_risks(
         say(f"measuring {section}")
         results[section] = call()
     return collect_measurements(bot, **results, settings=settings, n_log=size["n_log"],
-                                seed=seed, not_measured=missing, progress=say)  # fmt: skip
+                                seed=seed, progress=say)  # fmt: skip
 
 
 def collect_measurements(
