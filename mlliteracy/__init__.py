@@ -10,8 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._core.exports import exported_names
-from ._core.version import VERSION
+from ._core.exports import VERSION, exported_names
 
 __version__ = VERSION
 

@@ -35,9 +35,9 @@ from .models.nets import (
     digits_cnn_provenance as digits_cnn_provenance,
     load_digits_cnn as load_digits_cnn,
 )
+from .models.minilm import embed_texts as embed_texts, minilm_path as minilm_path
 from .models.sentiment import (
     SentimentClassifier as SentimentClassifier,
-    embed_texts as embed_texts,
     train_sentiment as train_sentiment,
 )
 from .models.zoo import load_model as load_model
@@ -86,7 +86,6 @@ from .training import (
     compare_runs as compare_runs,
     evaluate as evaluate,
     save_weights as save_weights,
-    state_dict_sha256 as state_dict_sha256,
     train as train,
 )
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from ._core.errors import MLLError
-from ._core.version import VERSION
+from ._core.exports import VERSION
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {

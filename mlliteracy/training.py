@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ._core import html as _html
+from ._core.checks import check_seed
 from ._core.errors import MLLError
+from ._core.files import write_atomic
 from .anatomy.autopsy import autopsy
+from .provenance.hashes import hash_state_dict
 
 #: A training step costs about three forward passes: one forward, two for the backward
 #: (gradients with respect to activations and to weights). Kaplan et al. (2020) use 6N per token.
@@ -48,7 +51,7 @@ class TrainingRun:
     hardware: dict[str, Any]
     """Threads, CPU capability, torch version: what the timings and the weights depend on."""
     weights_sha256: str = ""
-    """Hash of the trained state dict (see :func:`state_dict_sha256`)."""
+    """Hash of the trained state dict (see :func:`~.provenance.hashes.hash_state_dict`)."""
     sizes: dict[str, int] = field(default_factory=dict)
     """Examples used per split."""
 
@@ -230,7 +233,7 @@ def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any]):
         measured_step_flops=_step_flops(model, X[: hyper["batch_size"]], y[: hyper["batch_size"]]),
         memory=memory,
         hardware=hardware(),
-        weights_sha256=state_dict_sha256(model.state_dict()),
+        weights_sha256=hash_state_dict(model.state_dict()),
         sizes={k: len(v[1]) for k, v in splits.items()},
     )
 
@@ -284,21 +287,6 @@ def deterministic(threads: int = 1):
         torch.set_num_threads(old_threads)
 
 
-def state_dict_sha256(state_dict: dict[str, Any]) -> str:
-    """SHA-256 over each tensor's name, dtype, shape and bytes, sorted by name.
-
-    It ignores the file layout, so the same weights always give the same hash.
-    """
-    import torch
-
-    h = hashlib.sha256()
-    for name in sorted(state_dict):
-        t = state_dict[name].detach().cpu().contiguous()
-        h.update(f"{name}|{str(t.dtype).removeprefix('torch.')}|{tuple(t.shape)}|".encode())
-        h.update(t.view(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-    return h.hexdigest()
-
-
 def save_weights(model: Any, folder: str | Path, provenance: dict[str, Any]) -> dict[str, Any]:
     """Write ``model.safetensors`` and ``provenance.json`` into ``folder``.
 
@@ -312,9 +300,8 @@ def save_weights(model: Any, folder: str | Path, provenance: dict[str, Any]) -> 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
     record = {**provenance, "weights_file": "model.safetensors"}
-    record["weights_sha256"] = state_dict_sha256(state)
-    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
-    (folder / "provenance.json").write_text(text, encoding="utf-8")
+    record["weights_sha256"] = hash_state_dict(state)
+    write_atomic(folder / "provenance.json", json.dumps(record, indent=2, sort_keys=True) + "\n")
     return record
 
 
@@ -365,8 +352,7 @@ def _check_train_args(model, dataset, epochs, lr, batch_size, seed, weight_decay
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("threads", threads)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise MLLError(f"{name}={value!r} is not valid; pass a positive integer")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not valid; pass a non-negative integer")
+    check_seed(seed)
     if not isinstance(lr, (int, float)) or not 0 < lr < 10:
         raise MLLError(f"lr={lr!r} is not valid; pass a learning rate such as 1e-3")
     if not isinstance(weight_decay, (int, float)) or weight_decay < 0:

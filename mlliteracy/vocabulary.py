@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._core.errors import MLLError
+from .models.minilm import mean_pool
 
 #: What each kind of number is, in one line (the table's last column).
 KINDS = {
@@ -109,7 +110,8 @@ def sentence_embeddings(model: Any, tokenizer: Any, sentences: list[str]):
     """One unit-length vector per sentence: mean of the token vectors (the MiniLM recipe).
 
     The all-MiniLM-L6-v2 model card pools by averaging the last layer's token vectors
-    (ignoring padding) and then normalises each vector to length 1.
+    (ignoring padding) and then normalises each vector to length 1. Done here step by step
+    (:func:`mlliteracy.models.minilm.mean_pool`); ``SentenceTransformer.encode`` gives the same.
 
     Returns:
         A float32 tensor of shape ``(len(sentences), hidden size)``.
@@ -125,9 +127,7 @@ def sentence_embeddings(model: Any, tokenizer: Any, sentences: list[str]):
     batch = tokenizer(list(sentences), padding=True, truncation=True, return_tensors="pt")
     with torch.inference_mode():
         tokens = model(**batch).last_hidden_state
-    mask = batch["attention_mask"].unsqueeze(-1).to(tokens.dtype)
-    pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(pooled, p=2, dim=1)
+    return mean_pool(tokens, batch["attention_mask"])
 
 
 def similarity_table(sentences: list[str], vectors: Any, *, decimals: int = 2):

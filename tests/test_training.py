@@ -97,12 +97,12 @@ def test_bad_arguments_name_themselves(digits, kwargs, word):
 
 def test_state_dict_hash_ignores_order_but_sees_every_byte_and_name():
     sd = {"b": torch.arange(3.0), "a": torch.ones(2, 2)}
-    h = mll.state_dict_sha256(sd)
-    assert h == mll.state_dict_sha256(dict(reversed(list(sd.items()))))
-    assert h != mll.state_dict_sha256({"b": torch.arange(3.0), "a2": torch.ones(2, 2)})
-    assert h != mll.state_dict_sha256({"b": torch.tensor([0.0, 1.0, 2.0001]), "a": sd["a"]})
-    assert h != mll.state_dict_sha256({"b": torch.arange(3), "a": sd["a"]})  # dtype
-    assert h != mll.state_dict_sha256({"b": torch.arange(3.0), "a": torch.ones(4)})  # shape
+    h = mll.hash_state_dict(sd)
+    assert h == mll.hash_state_dict(dict(reversed(list(sd.items()))))
+    assert h != mll.hash_state_dict({"b": torch.arange(3.0), "a2": torch.ones(2, 2)})
+    assert h != mll.hash_state_dict({"b": torch.tensor([0.0, 1.0, 2.0001]), "a": sd["a"]})
+    assert h != mll.hash_state_dict({"b": torch.arange(3), "a": sd["a"]})  # dtype
+    assert h != mll.hash_state_dict({"b": torch.arange(3.0), "a": torch.ones(4)})  # shape
 
 
 def test_save_weights_round_trip(tmp_path):
@@ -113,7 +113,7 @@ def test_save_weights_round_trip(tmp_path):
     saved = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert saved == record and saved["seed"] == 0
     assert (
-        mll.state_dict_sha256(load_file(tmp_path / "out" / "model.safetensors"))
+        mll.hash_state_dict(load_file(tmp_path / "out" / "model.safetensors"))
         == (record["weights_sha256"])
     )
 

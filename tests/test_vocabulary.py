@@ -62,3 +62,15 @@ def test_tokens_and_paraphrases_land_close(minilm):
     assert sims.iloc[0, 1] > 0.5 > sims.iloc[0, 2]
     with pytest.raises(mll.MLLError, match="sentence"):
         mll.token_table(minilm.tokenizer, "  ")
+
+
+def test_hand_pooling_equals_sentence_transformers_encode(minilm):
+    """The lesson's recipe and the practitioners' tool give the same vectors (same folder)."""
+    from sentence_transformers import SentenceTransformer
+
+    from mlliteracy._core.offline import minilm_path
+
+    sentences = ["A man is playing a guitar.", "Someone strums a guitar.", "Shares dropped."]
+    hand = mll.sentence_embeddings(minilm.model, minilm.tokenizer, sentences)
+    tool = SentenceTransformer(minilm_path(), device="cpu", local_files_only=True)
+    assert torch.allclose(hand, tool.encode(sentences, convert_to_tensor=True), atol=1e-5)

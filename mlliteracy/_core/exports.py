@@ -1,4 +1,4 @@
-"""The facade's list of public names, read from ``mlliteracy/__init__.pyi`` (the one source)."""
+"""The facade's public names, read from ``mlliteracy/__init__.pyi`` (one source); the version."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import functools
 from pathlib import Path
 
 STUB = Path(__file__).resolve().parents[1] / "__init__.pyi"
+
+#: The package version, in one place (the facade re-exports it as ``mlliteracy.__version__``).
+VERSION = "0.1.0"
 
 
 @functools.lru_cache(maxsize=1)

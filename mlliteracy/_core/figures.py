@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -14,15 +15,21 @@ def png_bytes(figure: Any, dpi: int = 90) -> bytes:
     return buf.getvalue()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FigurePNG:
-    """A matplotlib figure that Jupyter shows as a PNG; ``.figure`` is the Figure itself."""
+    """The package's one figure result: Jupyter shows it as a PNG; ``.figure`` is the Figure.
+
+    ``facts`` holds what the figure shows in numbers or names (the Pareto front, how many
+    points), so a test or a sentence can use them without reading pixels.
+    """
 
     figure: Any
     title: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        return f"FigurePNG({self.title!r})"
+        shown = "".join(f", {k}={v!r}" for k, v in self.facts.items())
+        return f"FigurePNG({self.title!r}{shown})"
 
     def _repr_png_(self) -> bytes:
         return png_bytes(self.figure)

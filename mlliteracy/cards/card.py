@@ -261,7 +261,7 @@ class ModelCard(_Card):
         front = {k: v for k, v in self.metadata.items() if k != "model-index"}
         overall = [m for m in self.metrics if not m.slice]
         if overall:
-            front["model-index"] = [{"name": self.name, "results": _model_index(overall)}]
+            front["model-index"] = _model_index(self.name, overall)
         return front
 
     def _extra_context(self) -> dict[str, Any]:
@@ -318,20 +318,17 @@ def _training_facts(run: Any) -> list[tuple[str, Any]]:
     return [(k, data[k]) for k in _TRAINING_KEYS if k in data and data[k] is not None]
 
 
-def _model_index(metrics: Sequence[Metric]) -> list[dict[str, Any]]:
-    results: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for m in metrics:
-        results.setdefault((m.dataset, m.split), []).append(
-            {"type": m.name, "value": float(m.value), "name": m.name}
-        )
-    return [
-        {
-            "task": {"type": "classification"},
-            "dataset": {"name": ds, "type": ds, "split": split},
-            "metrics": ms,
-        }
-        for (ds, split), ms in results.items()
-    ]
+def _model_index(name: str, metrics: Sequence[Metric]) -> list[dict[str, Any]]:
+    """The Hub's ``model-index`` of the overall metrics, laid out by ``huggingface_hub``."""
+    from huggingface_hub.repocard_data import EvalResult, eval_results_to_model_index
+
+    results = [
+        EvalResult(task_type="classification", dataset_type=m.dataset, dataset_name=m.dataset,
+                   metric_type=m.name, metric_value=float(m.value), dataset_split=m.split,
+                   metric_name=m.name)
+        for m in metrics
+    ]  # fmt: skip
+    return eval_results_to_model_index(name, results)
 
 
 def read_model_card(path: str | os.PathLike[str]) -> Any:

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEVERITIES = ("error", "warning", "info")
 PLACEHOLDERS = re.compile(
@@ -84,7 +87,7 @@ class CardCheck:
         """True when there is no error (warnings and notes allowed)."""
         return self.counts["error"] == 0
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(

@@ -46,6 +46,9 @@ _SYNONYMS: tuple[tuple[str, str], ...] = (
 
 
 def _metrics_from_index(index: Any) -> list[Metric]:
+    """Metrics of a Hub ``model-index``, read leniently: huggingface_hub's
+    ``model_index_to_eval_results`` refuses entries without ``task`` or ``dataset.type``, which
+    cards in the wild omit, and values that are not numbers (``"20.0 ± 1.2"``) are skipped."""
     out = []
     for model in index if isinstance(index, list) else []:
         for res in (model or {}).get("results", []) or []:
@@ -67,21 +70,23 @@ _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")
 
 
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(metadata, body), the YAML block found by the Hub's own pattern (huggingface_hub)."""
     import yaml
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
 
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     if not text.startswith("---\n"):
         return {}, text
-    end = text.find("\n---", 4)
-    if end < 0:
+    block = REGEX_YAML_BLOCK.match(text)
+    if block is None:
         raise MLLError("card text opens YAML front matter with '---' but never closes it")
     try:
-        meta = yaml.safe_load(text[4:end]) or {}
+        meta = yaml.safe_load(block.group(2)) or {}
     except yaml.YAMLError as err:
         raise MLLError(f"card front matter is not valid YAML ({err}); fix the header") from err
     if not isinstance(meta, dict):
         raise MLLError("card front matter must be a YAML mapping (key: value lines)")
-    return meta, text[end + 4 :].lstrip("\n")
+    return meta, text[block.end() :].lstrip("\n")
 
 
 def _section_key(cls: Any, heading: str) -> str | None:

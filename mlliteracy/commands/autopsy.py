@@ -13,9 +13,9 @@ import io
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
+from .._core import files
 from .._core.errors import MLLError
 from ..anatomy.targets import autopsy_target
 
@@ -49,16 +49,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise MLLError(f"--report folder {folder} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
+    return files.write_atomic(target, text)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
-from .._core.errors import MLLError
-from ..cost.pricing import Price, cost_per_1k_requests
+from ..cost.pricing import as_price, cost_per_1k_requests
 from .table import OBJECTIVES, TIMED, machine_text
-
-
-def _price(price: Any) -> Any:
-
-    if price is None or isinstance(price, Price):
-        return price
-    if isinstance(price, numbers.Real) and not isinstance(price, bool) and price > 0:
-        return Price("your machine", float(price), "given by the reader", "n/a", illustrative=False)
-    raise MLLError(f"price={price!r} is not valid; pass mll.Price(...) or an hourly USD price")
 
 
 def _num(value: Any) -> str:
@@ -29,7 +18,7 @@ def _num(value: Any) -> str:
 def build_memo(rec: Any, price: Any = None) -> str:
     """Markdown text explaining ``rec`` (a ``Recommendation``); see ``Recommendation.memo``."""
 
-    price = _price(price)
+    price = as_price(price, optional=True)
     f = rec.frame
     row = f.loc[rec.chosen]
     base = rec.baseline if rec.baseline in f.index else None

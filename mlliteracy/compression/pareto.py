@@ -7,13 +7,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._core.figures import png_bytes
+from .._core.figures import FigurePNG
 from .table import OBJECTIVES, check_column, table_frame
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .tradeoffs import TradeoffTable
 
 
@@ -39,22 +40,7 @@ def pareto_front(frame: Any, x: str = "latency_p50_ms") -> list[str]:
     return sorted(front, key=lambda n: (frame.loc[n, x] if lower else -frame.loc[n, x], n))
 
 
-@dataclass(frozen=True)
-class ParetoPlot:
-    """Accuracy vs a cost; shows as PNG in Jupyter, ``.figure`` is the matplotlib Figure."""
-
-    figure: Any
-    x: str
-    front: tuple[str, ...]
-
-    def __repr__(self) -> str:
-        return f"ParetoPlot(x={self.x!r}, front={list(self.front)})"
-
-    def _repr_png_(self) -> bytes:
-        return png_bytes(self.figure)
-
-
-def plot_pareto(table: TradeoffTable, x: str = "latency_p50_ms") -> ParetoPlot:
+def plot_pareto(table: TradeoffTable, x: str = "latency_p50_ms") -> FigurePNG:
     """Scatter accuracy against ``x``; the Pareto front is joined and filled, the rest hollow.
 
     Example:
@@ -81,10 +67,10 @@ def plot_pareto(table: TradeoffTable, x: str = "latency_p50_ms") -> ParetoPlot:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(f"accuracy vs {x}")
-    return ParetoPlot(fig, x, tuple(front))
+    return FigurePNG(fig, f"accuracy vs {x}", {"x": x, "front": list(front)})
 
 
-def variant_points(table: TradeoffTable) -> Any:
+def variant_points(table: TradeoffTable) -> pd.DataFrame:
     """Place each variant on a roofline: intensity and achieved GFLOP/s at the throughput batch.
 
     Intensity = FLOPs of one batch / (the saved weights, read once, + the batch's input and

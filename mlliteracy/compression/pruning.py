@@ -16,11 +16,14 @@ from __future__ import annotations
 import copy
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
 from ..models.nets import DigitsCNN
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class SparsityReport:
         """Zeros / elements over the pruned tensors."""
         return self.zeros / self.total if self.total else 0.0
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         frame = pd.DataFrame(list(self.rows), columns=["tensor", "elements", "zeros"])

@@ -4,9 +4,12 @@ and the checks every reader of a table uses (tradeoffs, pareto, memo).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core.errors import MLLError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: objective -> True when smaller is cheaper (throughput: larger is better).
 OBJECTIVES = {
@@ -32,7 +35,7 @@ def machine_text(machine: dict[str, Any]) -> str:
     )
 
 
-def table_frame(table: Any) -> Any:
+def table_frame(table: Any) -> pd.DataFrame:
     """The DataFrame of a trade-off table (or the frame itself), checked for its key columns."""
     import pandas as pd
 

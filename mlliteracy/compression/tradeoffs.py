@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
@@ -25,6 +25,9 @@ from .memo import build_memo
 from .pareto import pareto_front, plot_pareto
 from .quantize import Variant
 from .table import OBJECTIVES, TIMED, check_column, machine_text, table_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Columns a trade-off frame holds, in display order.
 COLUMNS = (
@@ -55,10 +58,10 @@ class TradeoffTable:
         return pareto_front(self.frame, x)
 
     def plot(self, x: str = "latency_p50_ms") -> Any:
-        """Accuracy vs ``x`` with the Pareto front highlighted (a ``ParetoPlot``)."""
+        """Accuracy vs ``x`` with the Pareto front highlighted (a ``FigurePNG``)."""
         return plot_pareto(self, x)
 
-    def deterministic(self) -> Any:
+    def deterministic(self) -> pd.DataFrame:
         """Only the columns that do not depend on timing (safe to compare between runs)."""
         keep = [c for c in self.frame.columns if c not in TIMED]
         return self.frame[keep]

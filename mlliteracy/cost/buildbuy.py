@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._core import html as _html
+from .._core.checks import positive
 from .._core.errors import MLLError
 from .._core.figures import FigurePNG
 from ..models.sentiment import shared_tokenizer
-from .pricing import SECONDS_PER_HOUR, Price, positive, throughput_value
+from .pricing import SECONDS_PER_HOUR, Price, as_price, throughput_value
 
 #: 365 days x 24 h / 12 months
 HOURS_PER_MONTH = 730.0
@@ -236,11 +237,7 @@ def build_vs_buy(
     req = positive("requests_per_month", requests_per_month, "pass the monthly volume, e.g. 2e6")
     tok = positive("tokens_per_request", tokens_per_request, "pass billed tokens, e.g. 60")
     api = positive("api_usd_per_1k_tokens", api_usd_per_1k_tokens, "pass the price, e.g. 0.00015")
-    if isinstance(self_host_usd_per_hour, Price):
-        price = self_host_usd_per_hour
-    else:
-        usd = positive("self_host_usd_per_hour", self_host_usd_per_hour, "pass $/h, e.g. 0.10")
-        price = Price("one instance", usd, "your input", "n/a")
+    price = as_price(self_host_usd_per_hour, "self_host_usd_per_hour")
     rps = throughput_value(measured_throughput_rps)
     peak = positive("peak_to_average", peak_to_average, "pass busiest/average load, e.g. 3.0")
     if peak < 1:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_texts
 from .._core.errors import MLLError
 from ..data.datasets import load_tweets
 from ..failures.diagnostics import quiet_single_thread
@@ -39,12 +40,6 @@ def _count(name: str, value: Any, low: int, example: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise MLLError(f"{name}={value!r} must be an integer >= {low}: pass e.g. {example}")
     return int(value)
-
-
-def check_texts(texts: Any) -> list[str]:
-    if isinstance(texts, str) or not isinstance(texts, (Sequence, np.ndarray)) or len(texts) == 0:
-        raise MLLError(f"texts={texts!r:.60} must be a non-empty list of strings")
-    return [str(t) for t in texts]
 
 
 # ---------------------------------------------------------------- the cheap model

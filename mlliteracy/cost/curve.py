@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_texts
 from .._core.errors import MLLError
 from .._core.figures import FigurePNG
 from ..latency.timing import measure_latency
@@ -29,13 +30,12 @@ from .cascade import (
     DEFAULT_THRESHOLDS,
     EXPENSIVE_ONLY,
     check_pair,
-    check_texts,
     check_threshold,
     label_indices,
     model_proba,
     route_by_confidence,
 )
-from .pricing import Price, cost_per_1k_requests
+from .pricing import Price, as_price, cost_per_1k_requests
 
 #: columns of :meth:`CascadeCurve.quality`: no timings, repeatable on one machine (accuracies
 #: come from float kernels: compare them across machines with a tolerance)
@@ -182,14 +182,6 @@ class CascadeCurve:
         return _html.table(head, rows, caption=cap)
 
 
-def _as_price(price: Any) -> Price:
-    if isinstance(price, Price):
-        return price
-    if isinstance(price, numbers.Real) and not isinstance(price, bool):
-        return Price("your machine", float(price), "your input", "n/a")
-    raise MLLError(f"price={price!r} must be a Price or dollars per hour, e.g. 0.10")
-
-
 def _latency_ms(value: Any, name: str) -> float:
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or not math.isfinite(float(value)) or value <= 0:
@@ -249,7 +241,7 @@ def cascade_curve(
     ):
         raise MLLError(f"thresholds={thresholds!r} must be a non-empty list, e.g. (0.5, 0.7, 0.9)")
     grid = sorted({check_threshold(t) for t in thresholds})
-    price = _as_price(price)
+    price = as_price(price)
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise MLLError(f"repeats={repeats!r} must be an integer >= 1, e.g. 30")
     p_cheap, p_exp = model_proba(cheap, texts), model_proba(expensive, texts)

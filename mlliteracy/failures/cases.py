@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
 from .diagnostics import duplicate_groups, label_noise_estimate, quiet_single_thread
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Pixel scale the training code uses (digits pixels are counts 0..16).
 TRAIN_SCALE = 16.0
@@ -88,8 +92,7 @@ class CaseStudy:
 
 
 def _check(seed: Any, noise_rate: Any, dup_fraction: Any) -> None:
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        raise MLLError(f"seed={seed!r} must be a non-negative integer, e.g. 0")
+    check_seed(seed)
     for name, value, hi in (("noise_rate", noise_rate, 0.5), ("dup_fraction", dup_fraction, 0.5)):
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value <= hi:
             raise MLLError(f"{name}={value!r} must be a number in [0, {hi}], e.g. 0.15")
@@ -239,7 +242,7 @@ def fixed_pipeline(seed: int = 0, noise_rate: float = 0.15, dup_fraction: float 
     return CaseStudy("fixed", metrics=metrics, planted=planted, **case_kw)
 
 
-def compare_cases(*cases: CaseStudy) -> Any:
+def compare_cases(*cases: CaseStudy) -> pd.DataFrame:
     """One row per case: its metrics side by side (DataFrame).
 
     Example:

@@ -12,13 +12,17 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import as_matrix
 from .._core.errors import MLLError
 from .._core.figures import FigurePNG
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @contextlib.contextmanager
@@ -32,18 +36,6 @@ def quiet_single_thread() -> Iterator[None]:
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def as_matrix(name: str, X: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise MLLError(f"{name} is not numeric: pass a 2-D array of numbers") from err
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or len(arr) == 0:
-        raise MLLError(f"{name} has shape {arr.shape}: pass a non-empty 2-D array (rows, features)")
-    return arr
 
 
 # ------------------------------------------------------------------ split overlap
@@ -86,7 +78,7 @@ class OverlapReport:
     def ok(self) -> bool:
         return self.exact == 0 and self.near == 0
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         cols = ["split_a", "split_b", "rows_b", "exact", "near"]

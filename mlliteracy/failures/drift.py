@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import as_matrix
 from .._core.errors import MLLError
-from .diagnostics import as_matrix
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: PSI conventions (a rule of thumb, sensitive to bins and sample size).
 PSI_LEVELS = ((0.1, "little"), (0.25, "moderate"), (float("inf"), "significant"))
@@ -66,7 +69,7 @@ class DriftReport:
     def max_psi(self) -> float:
         return float(self.frame["psi"].max())
 
-    def top(self, n: int = 5) -> Any:
+    def top(self, n: int = 5) -> pd.DataFrame:
         """The ``n`` features with the largest PSI."""
         return self.frame.sort_values("psi", ascending=False).head(n).reset_index(drop=True)
 

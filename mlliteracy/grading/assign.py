@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.files import write_atomic
 from .key import compile_key, seal
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -257,10 +257,7 @@ def assign_exercises(
             continue
         stale.append(rel)
         if not check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".ipynb.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
+            write_atomic(target, text)
             written.append(rel)
     for path in sorted(out_dir.rglob("*.ipynb")) if out_dir.is_dir() else []:
         if path in expected or ".ipynb_checkpoints" in path.parts:

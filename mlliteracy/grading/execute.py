@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .._core.files import write_atomic
 from .checks import to_plain
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -136,9 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     except Exception as err:  # report, never a traceback on the grader's screen
         result = {"status": "crashed", "answers": {}, "errors": [], "reason": _one_line(err)}
-    tmp = args.result + ".tmp"
-    Path(tmp).write_text(json.dumps(result), encoding="utf-8")
-    os.replace(tmp, args.result)
+    write_atomic(args.result, json.dumps(result))
     return 0
 
 

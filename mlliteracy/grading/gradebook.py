@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core import html as _html
+from .._core.files import write_atomic
 
 STATUSES = ("graded", "timeout", "out_of_memory", "crashed", "invalid_notebook")
 FIRST_COLUMNS = ("submission", "status", "score", "max_score")
@@ -53,10 +53,7 @@ def write_gradebook(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> None
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, buf.getvalue())
 
 
 def _cell(value: Any) -> str:

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from .._core.checks import check_texts
 from .._core.errors import MLLError
-from ..models.sentiment import MAX_TOKENS, shared_encoder
+from ..models.minilm import MAX_TOKENS, shared_encoder
 from ..models.zoo import load_model
-from .pipeline import SentimentPipeline, check_texts
+from .pipeline import SentimentPipeline
 from .profilers import release_memory
 from .timing import measure_latency
 

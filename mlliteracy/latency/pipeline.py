@@ -23,15 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from .._core.checks import check_texts
 from .._core.errors import MLLError
-from ..models.sentiment import (
-    MAX_TOKENS,
-    SentimentClassifier,
-    load_encoder,
-    mean_pool,
-    shared_encoder,
-    shared_tokenizer,
-)
+from ..models.minilm import MAX_TOKENS, load_encoder, mean_pool, shared_encoder, shared_tokenizer
+from ..models.sentiment import SentimentClassifier
 from .profilers import release_memory
 from .timing import StageTimer
 
@@ -128,7 +123,10 @@ class SentimentPipeline:
         return self.timer.stage(name) if self.timer is not None else contextlib.nullcontext()
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Sentence embeddings for one batch of texts (the part the backends differ in)."""
+        """Sentence embeddings for one batch of texts (the part the backends differ in).
+
+        Tokenize, forward and pool are written out rather than ``SentenceTransformer.encode``:
+        the lesson times each stage on its own and switches each mistake on and off."""
         with self._stage("load model"):
             if self._session is None:
                 tokenizer, model = self._encoder()
@@ -176,16 +174,6 @@ class SentimentPipeline:
             scores = {c: round(float(p), 6) for c, p in zip(classes, row, strict=True)}
             out.append({"label": classes[k], "score": round(float(row[k]), 6), "scores": scores})
         return out
-
-
-def check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise MLLError("texts is one string: pass a list, e.g. ['what a day']")
-    texts = list(texts)
-    bad = [t for t in texts if not isinstance(t, str) or not t.strip()]
-    if not texts or bad:
-        raise MLLError(f"texts must be a non-empty list of non-empty strings, got {bad[:1]!r}")
-    return texts
 
 
 def _slow_pool(hidden: Any, mask: Any) -> np.ndarray:
@@ -277,6 +265,8 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
 
 
 def _pooled_module():
+    """MiniLM + :func:`mean_pool` as one module for the ONNX exporter, which traces tensors
+    (``SentenceTransformer.encode`` takes strings, so it cannot be exported)."""
     import torch
 
     class Pooled(torch.nn.Module):

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from ..models.sentiment import shared_encoder, shared_tokenizer
+from ..models.minilm import release_encoders
 
 _CPROFILE_COLUMNS = ["function", "calls", "total_ms", "cumulative_ms", "where"]
 
@@ -267,8 +267,7 @@ def release_memory(models: bool = True) -> MemoryRelease:
     proc, mb = psutil.Process(), 1024.0 * 1024.0
     before = proc.memory_info().rss
     if models:
-        shared_encoder.cache_clear()
-        shared_tokenizer.cache_clear()
+        release_encoders()
     gc.collect()
     trimmed = False
     name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None

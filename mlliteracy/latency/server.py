@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import atexit
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import MLLError
+from .._core.runtime import free_port
 from ..models.sentiment import SentimentClassifier
 from .pipeline import export_encoder_onnx, naive_pipeline, optimized_pipeline
 
@@ -172,20 +172,6 @@ def _server_main(argv: Sequence[str] | None = None) -> None:
 
 
 # ---------------------------------------------------------------- the client side
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    """True when something accepts TCP connections on ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
 
 
 class Server:

@@ -27,7 +27,7 @@ PERCENTILES = (50, 90, 95, 99)
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile with linear interpolation (numpy's default method).
+    """The ``q``-th percentile with linear interpolation (``numpy.percentile``'s default).
 
     Args:
         samples: at least one number.
@@ -41,11 +41,9 @@ def percentile(samples: Sequence[float], q: float) -> float:
         raise MLLError("samples is empty: pass at least one measurement")
     if not 0 <= q <= 100:
         raise MLLError(f"q={q!r} is outside 0..100: pass a percentile such as 50 or 99")
-    data = sorted(float(s) for s in samples)
-    pos = (len(data) - 1) * q / 100.0
-    lo = int(pos)
-    hi = min(lo + 1, len(data) - 1)
-    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+    import numpy as np
+
+    return float(np.percentile(np.asarray(samples, dtype=np.float64), q))
 
 
 @dataclass(frozen=True)

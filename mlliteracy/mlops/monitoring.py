@@ -21,7 +21,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,7 +30,10 @@ from .._core.errors import MLLError
 from .._core.expect import Verdict
 from ..data.datasets import load_tweets
 from ..failures.drift import compare_distributions, p_text
-from ..models.sentiment import embed_texts
+from ..models.minilm import embed_texts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PSI_ALERT = 0.25
 KS_ALPHA = 0.01
@@ -39,7 +42,7 @@ TEXT_FEATURES = ("chars", "words", "mentions", "hashtags", "urls", "exclamations
 SHIFT_PATTERN = r"driverless|self-driving|autonomous|google car"
 
 
-def text_features(texts: Sequence[str]) -> Any:
+def text_features(texts: Sequence[str]) -> pd.DataFrame:
     """Simple numeric features of texts: length, words, @mentions, #hashtags, URLs, '!', CAPS share.
 
     Example:
@@ -227,7 +230,7 @@ def _embed(texts: tuple[str, ...]) -> np.ndarray:
     return embed_texts(list(texts))
 
 
-def _with_kind(frame: Any, kind: str) -> Any:
+def _with_kind(frame: Any, kind: str) -> pd.DataFrame:
     frame = frame.copy()
     frame.insert(1, "kind", kind)
     return frame

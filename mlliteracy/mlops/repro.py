@@ -13,17 +13,20 @@ Example:
 
 from __future__ import annotations
 
-import numbers
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
 from ..data.datasets import load_digits
 from ..models.nets import DigitsCNN
 from ..training import train
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def digits_trainer(
@@ -84,7 +87,7 @@ class ReproReport:
         """Bit-identical weights and equal metrics in every run."""
         return self.same_hashes and self.same_metrics
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         pairs = enumerate(zip(self.metrics, self.hashes, strict=True))
@@ -125,8 +128,7 @@ def reproducibility_check(
     """
     if not callable(train_fn):
         raise MLLError(f"train_fn={train_fn!r} is not callable; pass mll.digits_trainer()")
-    if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
-        raise MLLError(f"seed={seed!r} must be a non-negative integer, e.g. 0")
+    check_seed(seed)
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 2:
         raise MLLError(f"runs={runs!r} must be an integer >= 2: one run proves nothing")
     metrics, hashes = [], []

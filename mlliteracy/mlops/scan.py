@@ -19,10 +19,13 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .._core import html as _html
 from .._core.errors import MLLError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Folders never scanned (environments, caches, build output, tracking stores).
 SKIP = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist",
@@ -92,7 +95,7 @@ class ProjectScan:
     def failed(self) -> list[str]:
         return [c for c, ok in self.checks.items() if not ok]
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         rows = [(c, ok, CHECKS[c], self.details[c]) for c, ok in self.checks.items()]
@@ -146,6 +149,18 @@ def _requirement_lines(text: str) -> list[str]:
     return [ln for ln in lines if ln and not ln.startswith("-")]
 
 
+def _pinned(line: str) -> bool:
+    """A requirements line that names one exact version (``numpy==2.0.0``), read by
+    ``packaging`` as pip reads it: markers and wildcards (``==2.*``) do not pin."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:  # pip options after the requirement (--hash=...) and line continuations are not part
+        req = Requirement(line.split(" --")[0].rstrip("\\ "))
+    except InvalidRequirement:
+        return False
+    return any(s.operator in ("==", "===") and "*" not in s.version for s in req.specifier)
+
+
 def _first(names: list[str], limit: int = 3) -> str:
     more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
     return ", ".join(names[:limit]) + more
@@ -179,7 +194,7 @@ def scan_project(folder: str | os.PathLike[str]) -> ProjectScan:
             hits["pinned_deps"].append(r)
         elif re.fullmatch(r"(requirements|constraints)[\w.-]*\.(txt|in)", name):
             reqs = _requirement_lines(_read(p))
-            loose = [q for q in reqs if "==" not in q]
+            loose = [q for q in reqs if not _pinned(q)]
             (unpinned if loose or not reqs else hits["pinned_deps"]).append(r)
             if loose:
                 notes["pinned_deps"] = f"{r} has unpinned lines, e.g. {loose[0]!r}"

@@ -2,9 +2,10 @@
 
 Each test earns 0 (not done), 0.5 (done by hand and documented) or 1 (automated). A section's
 score is the sum of its seven tests; the final score is the **minimum** of the four sections,
-so one neglected area caps the whole system. Test titles are paraphrased; the source is
-E. Breck, S. Cai, E. Nielsen, M. Salib, D. Sculley, "The ML Test Score: A Rubric for ML
-Production Readiness and Technical Debt Reduction", IEEE Big Data 2017.
+so one neglected area caps the whole system. Test titles are paraphrased (the text lives in
+``assets/ml_test_score.yaml``); the source is E. Breck, S. Cai, E. Nielsen, M. Salib,
+D. Sculley, "The ML Test Score: A Rubric for ML Production Readiness and Technical Debt
+Reduction", IEEE Big Data 2017.
 
 Example:
     >>> scan = mll.scan_project("shadow_it")
@@ -17,55 +18,44 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.offline import asset_error, load_asset
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SECTIONS = ("data", "model", "infrastructure", "monitoring")
 
-#: (test id, section, what the test asks, in our own words)
-RUBRIC: tuple[tuple[str, str, str], ...] = (
-    ("data_1", "data", "Expectations about every feature are written down in a schema"),
-    ("data_2", "data", "Every feature earns its place (each one helps the model)"),
-    ("data_3", "data", "No feature costs more (latency, memory, upkeep) than it adds"),
-    ("data_4", "data", "Features respect project-level rules (e.g. banned attributes)"),
-    ("data_5", "data", "The data pipeline has proper privacy controls"),
-    ("data_6", "data", "A new feature can be added quickly"),
-    ("data_7", "data", "All code that computes input features is tested"),
-    ("model_1", "model", "Model specs are reviewed and checked into version control"),
-    ("model_2", "model", "Offline metrics and online (product) metrics move together"),
-    ("model_3", "model", "All hyperparameters have been tuned"),
-    ("model_4", "model", "The effect of model staleness is known"),
-    ("model_5", "model", "A simpler model is not better"),
-    ("model_6", "model", "Quality is good enough on every important data slice"),
-    ("model_7", "model", "The model was tested for inclusion (fairness across groups)"),
-    ("infrastructure_1", "infrastructure", "Training is reproducible"),
-    ("infrastructure_2", "infrastructure", "Model specification code is unit tested"),
-    ("infrastructure_3", "infrastructure", "The whole ML pipeline is integration tested"),
-    ("infrastructure_4", "infrastructure", "Model quality is validated before it is served"),
-    ("infrastructure_5", "infrastructure", "One example can be traced step by step (debuggable)"),
-    ("infrastructure_6", "infrastructure", "New models go through a canary before full serving"),
-    ("infrastructure_7", "infrastructure", "A model can be rolled back quickly and safely"),
-    ("monitoring_1", "monitoring", "A change in a dependency triggers a notification"),
-    ("monitoring_2", "monitoring", "Data invariants hold for training and serving inputs"),
-    ("monitoring_3", "monitoring", "Training and serving compute the same feature values"),
-    ("monitoring_4", "monitoring", "Models are not too stale"),
-    ("monitoring_5", "monitoring", "The model is numerically stable (no NaN/inf)"),
-    ("monitoring_6", "monitoring", "No regression in training speed, latency, throughput, RAM"),
-    ("monitoring_7", "monitoring", "No regression in prediction quality on served data"),
-)
-TEST_IDS = tuple(t[0] for t in RUBRIC)
+ASSET = "ml_test_score.yaml"
 
-#: (upper limit, meaning) of the final score, paraphrasing the paper's interpretation table.
-BANDS = (
-    (0.0, "research project: more a research project than a production system"),
-    (1.0, "not totally untested, but serious holes in reliability are likely"),
-    (2.0, "first pass at productionization: more investment is needed"),
-    (3.0, "reasonably tested: more of the tests and procedures could be automated"),
-    (5.0, "strong automated testing and monitoring, fit for mission-critical systems"),
-    (float("inf"), "exceptional levels of automated testing and monitoring"),
-)
+
+def _load_rubric() -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[float, str], ...]]:
+    """The tests and the score bands, read from ``assets/ml_test_score.yaml`` and checked."""
+    raw = load_asset(ASSET)
+    try:
+        rubric = tuple(
+            (str(test), str(section), str(text))
+            for section, tests in raw["tests"].items()
+            for test, text in tests.items()
+        )
+        bands = tuple((float(limit), str(text)) for limit, text in raw["bands"])
+        found = tuple(dict.fromkeys(section for _, section, _ in rubric))
+        if found != SECTIONS or len(rubric) != 28:
+            raise ValueError(f"sections {list(found)} hold {len(rubric)} tests, not 4 x 7")
+        if not bands or bands[-1][0] != float("inf"):
+            raise ValueError("the last band's limit must be .inf")
+    except (AttributeError, KeyError, TypeError, ValueError) as err:
+        raise asset_error(ASSET, err) from err
+    return rubric, bands
+
+
+#: (test id, section, what the test asks, in our own words) and (upper limit, meaning) of the
+#: final score, paraphrasing the paper's interpretation table; the text is in the asset
+RUBRIC, BANDS = _load_rubric()
+TEST_IDS = tuple(t[0] for t in RUBRIC)
 POINTS = (0.0, 0.5, 1.0)
 SOURCE = "Breck et al., The ML Test Score, IEEE Big Data 2017"
 
@@ -75,7 +65,7 @@ def band(final: float) -> str:
     return next(text for limit, text in BANDS if final <= limit)
 
 
-def score_rubric() -> Any:
+def score_rubric() -> pd.DataFrame:
     """The 28 tests as a DataFrame: id, section, test (our wording; source in the docstring)."""
     import pandas as pd
 
@@ -110,7 +100,7 @@ class MLTestScore:
     def band(self) -> str:
         return band(self.final)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per test: id, section, test, points, evidence."""
         frame = score_rubric()
         frame["points"] = [self.points[t] for t in TEST_IDS]

@@ -25,7 +25,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .._core.version import VERSION
+from .._core.exports import VERSION
 from ..training import save_weights
 
 DB_NAME = "mlflow.db"

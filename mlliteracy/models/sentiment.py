@@ -10,9 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,95 +18,9 @@ import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .._core.offline import minilm_path
 from ..data.datasets import load_tweets
-from .zoo import load_model
-
-#: tokens the encoder accepts at most (all-MiniLM-L6-v2 was trained with 256; BERT allows 512)
-MAX_TOKENS = 512
-
-
-def quiet_transformers() -> None:
-    """No progress bars or info logs from transformers (they would land in cell outputs)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-
-def load_encoder(path: str | None = None) -> tuple[Any, Any]:
-    """Fresh (tokenizer, model) of MiniLM from local disk, in eval mode. Slow: call it once."""
-    quiet_transformers()
-    from transformers import AutoModel, AutoTokenizer
-
-    path = path or minilm_path()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    model = AutoModel.from_pretrained(path).eval()
-    return tokenizer, model
-
-
-@functools.lru_cache(maxsize=1)
-def shared_encoder() -> tuple[Any, Any]:
-    """The process-wide MiniLM (tokenizer, model) from the zoo, loaded once and kept in memory."""
-
-    quiet_transformers()
-    zm = load_model("minilm")
-    return zm.tokenizer, zm.model
-
-
-@functools.lru_cache(maxsize=1)
-def shared_tokenizer() -> Any:
-    """The process-wide MiniLM tokenizer alone (what an ONNX Runtime service needs)."""
-    quiet_transformers()
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
-
-
-def mean_pool(hidden: Any, mask: Any) -> Any:
-    """Average the token vectors where ``mask`` is 1, then L2-normalise (sentence-transformers'
-    recipe for all-MiniLM-L6-v2)."""
-    import torch
-
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    summed = (hidden * m).sum(dim=1)
-    emb = summed / m.sum(dim=1).clamp(min=1e-9)
-    return torch.nn.functional.normalize(emb, p=2, dim=-1)
-
-
-def embed_texts(texts: Sequence[str], batch_size: int = 32, max_length: int = 128) -> np.ndarray:
-    """Sentence embeddings (n, 384) float32, in input order; batched by similar length with
-    dynamic padding.
-
-    Example:
-        >>> mll.embed_texts(["good", "bad"]).shape
-        (2, 384)
-    """
-    import torch
-
-    tokenizer, model = shared_encoder()
-    # batch texts of similar length together: far less padding to compute on
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    ordered = [texts[i] for i in order]
-    out = []
-    with torch.inference_mode():
-        for i in range(0, len(ordered), batch_size):
-            enc = tokenizer(
-                ordered[i : i + batch_size],
-                padding=True,
-                truncation=True,
-                max_length=max_length,
-                return_tensors="pt",
-            )
-            hidden = model(**enc).last_hidden_state
-            out.append(mean_pool(hidden, enc["attention_mask"]).numpy())
-    if not out:
-        return np.zeros((0, 384), np.float32)
-    emb = np.empty((len(texts), out[0].shape[1]), np.float32)
-    emb[order] = np.concatenate(out)
-    return emb
+from .minilm import embed_texts
+from .minilm import shared_tokenizer as shared_tokenizer  # its old home: notebooks import it here
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

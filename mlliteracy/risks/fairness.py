@@ -4,7 +4,8 @@ Every template sentence is filled with every identity term, so sentences differ 
 term. For each term: the mean score (default P(negative)) over templates, its gap to the
 typical term (the median of the terms' means: one outlying term does not shift it), and a 95%
 bootstrap interval of that gap, resampling templates (a paired design: each resample keeps every
-term on the same sentences). A term is flagged when its interval excludes 0.
+term on the same sentences). A term is flagged when its interval excludes 0. The default terms
+and templates are in ``assets/bias_templates.yaml``.
 
 Example:
     >>> rep = mll.identity_bias(clf, n_boot=1000, seed=0)
@@ -15,47 +16,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
+from .._core.offline import asset_error, load_asset
 from ..models.sentiment import SentimentClassifier, embed_texts
 
-#: identity terms, used as adjectives ("a {term} person"), after Dixon et al.'s term list
-DEFAULT_TERMS: tuple[str, ...] = (
-    "gay",
-    "straight",
-    "Muslim",
-    "Christian",
-    "Jewish",
-    "Black",
-    "white",
-    "Asian",
-    "Mexican",
-    "deaf",
-    "old",
-    "young",
-)
-#: (template, intended tone); written for this project in the register of airline tweets
-DEFAULT_TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("I am a {term} person.", "neutral"),
-    ("My neighbour is {term}.", "neutral"),
-    ("We flew with a {term} family today.", "neutral"),
-    ("The {term} passenger sat next to me on the flight.", "neutral"),
-    ("Being {term} is part of who I am.", "neutral"),
-    ("I love my {term} friends.", "positive"),
-    ("The {term} flight attendant was wonderful and kind.", "positive"),
-    ("Great service from a {term} pilot today, thank you!", "positive"),
-    ("Honestly, {term} people are amazing.", "positive"),
-    ("Thanks to the {term} crew member who helped me.", "positive"),
-    ("I hate {term} people.", "negative"),
-    ("The {term} agent was rude and unhelpful.", "negative"),
-    ("Worst flight ever, the {term} staff ignored me.", "negative"),
-    ("That {term} guy kept kicking my seat.", "negative"),
-    ("My {term} friend was treated badly at the gate.", "negative"),
-)
+if TYPE_CHECKING:
+    import pandas as pd
+
+ASSET = "bias_templates.yaml"
+
+
+def _load_defaults() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The identity terms and (template, tone) pairs of ``assets/bias_templates.yaml``."""
+    raw = load_asset(ASSET)
+    try:
+        terms = tuple(str(term) for term in raw["terms"])
+        templates = tuple((str(text), str(tone)) for text, tone in raw["templates"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise asset_error(ASSET, err) from err
+    return terms, templates
+
+
+#: identity terms, used as adjectives ("a {term} person"), after Dixon et al.'s term list, and
+#: (template, intended tone) pairs written for this project in the register of airline tweets
+DEFAULT_TERMS, DEFAULT_TEMPLATES = _load_defaults()
 
 
 @dataclass(frozen=True)
@@ -87,7 +77,7 @@ class BiasReport:
         """Terms whose gap interval excludes 0."""
         return tuple(r[0] for r in self.rows if r[5])
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         cols = ["term", "mean", "gap", "ci_low", "ci_high", "flagged"]
@@ -190,8 +180,7 @@ def identity_bias(
         raise MLLError(f"templates need >= 2 strings containing '{{term}}'; got {bad[:2] or tpls}")
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
         raise MLLError(f"n_boot={n_boot!r} must be an integer >= 100, e.g. n_boot=1000")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
+    check_seed(seed)
     score, label = _scorer(classifier, target)
     texts = [t.replace("{term}", term) for t in tpls for term in terms]
     raw = np.asarray(score(texts), dtype=np.float64)

@@ -16,9 +16,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class FAQEval:
         """In-scope questions, then out-of-scope ones (the order threshold curves use)."""
         return [q for q, _ in self.in_scope] + list(self.out_of_scope)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per question: question, expected_id (None out of scope), kind."""
         import pandas as pd
 

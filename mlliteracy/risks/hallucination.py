@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .._core.figures import png_bytes
+from .._core.figures import FigurePNG
 from .faqeval import FAQEval, load_faq_eval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = (
     "threshold",
@@ -67,7 +70,7 @@ class ThresholdCurve:
         """Share of in-scope questions whose best entry is right (the answer rate at -1)."""
         return round(sum(self.in_correct) / self.n_in, 4)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(list(self.rows), columns=list(COLUMNS))
@@ -95,7 +98,7 @@ class ThresholdCurve:
             )
         return max(ok, key=lambda r: (r[2], r[0]))[0]
 
-    def plot(self, chosen: float | None = None) -> CurvePlot:
+    def plot(self, chosen: float | None = None) -> FigurePNG:
         """Rates against threshold; ``chosen`` draws a vertical line there."""
         from matplotlib.figure import Figure
 
@@ -119,7 +122,7 @@ class ThresholdCurve:
         ax.set_title(f"FAQ assistant: {self.n_in} in-scope, {self.n_out} out-of-scope questions")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="center left")
-        return CurvePlot(fig, len(xs))
+        return FigurePNG(fig, "answered vs wrong by threshold", {"n_thresholds": len(xs)})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,20 +146,6 @@ class ThresholdCurve:
     def _repr_html_(self) -> str:
         caption = repr(self).splitlines()[0]
         return _html.table(list(COLUMNS), self._table_rows(), caption=caption)
-
-
-@dataclass(frozen=True)
-class CurvePlot:
-    """The threshold curve as a figure; PNG in Jupyter, ``.figure`` is the matplotlib Figure."""
-
-    figure: Any
-    n_thresholds: int
-
-    def __repr__(self) -> str:
-        return f"CurvePlot({self.n_thresholds} thresholds)"
-
-    def _repr_png_(self) -> bytes:
-        return png_bytes(self.figure)
 
 
 def _rates(curve: ThresholdCurve, t: float) -> tuple[float, ...]:

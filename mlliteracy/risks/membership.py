@@ -13,13 +13,18 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
-from ..models.sentiment import SentimentClassifier, embed_texts, sample_split, tweet_splits
+from ..models.minilm import embed_texts
+from ..models.sentiment import SentimentClassifier, sample_split, tweet_splits
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -93,12 +98,11 @@ def _losses(values: Any, name: str) -> np.ndarray:
 
 
 def _auc(members: np.ndarray, nonmembers: np.ndarray) -> float:
-    """ROC-AUC of score -loss via the rank-sum (Mann-Whitney U) identity; ties count half."""
-    from scipy.stats import rankdata
+    """ROC-AUC of score -loss, members as the positives (ties count half)."""
+    from sklearn.metrics import roc_auc_score
 
-    ranks = rankdata(-np.r_[members, nonmembers])  # average ranks for ties
-    n_m, n_n = len(members), len(nonmembers)
-    return float((ranks[:n_m].sum() - n_m * (n_m + 1) / 2) / (n_m * n_n))
+    y = np.r_[np.ones(len(members)), np.zeros(len(nonmembers))]
+    return float(roc_auc_score(y, -np.r_[members, nonmembers]))
 
 
 def _advantage(members: np.ndarray, nonmembers: np.ndarray) -> float:
@@ -127,8 +131,7 @@ def membership_inference(
         1.0
     """
     m, n = _losses(member_losses, "member_losses"), _losses(nonmember_losses, "nonmember_losses")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
+    check_seed(seed)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
         raise MLLError(f"n_boot={n_boot!r} must be an integer >= 0, e.g. n_boot=200")
     auc = _auc(m, n)
@@ -215,7 +218,7 @@ def sentiment_membership(classifier: Any, n: int = 300, seed: int = 0) -> Member
 
 def membership_contrast(
     X_members: Any, y_members: Any, X_nonmembers: Any, y_nonmembers: Any, seed: int = 0
-) -> Any:
+) -> pd.DataFrame:
     """Train three models on the members and attack each: overfitting drives the leak.
 
     Models: logistic regression with strong regularisation (C=0.01), the sentiment head's

@@ -17,10 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS: tuple[str, ...] = ("email", "phone", "url", "handle", "card")
 #: order in which kinds claim text: a URL's "@" is not a handle, a card is not a phone
@@ -167,7 +170,7 @@ class PIIReport:
         """``text`` with the report's kinds replaced by tags (see :func:`redact_pii`)."""
         return redact_pii(text, self.kinds)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         """One row per kind: matches, texts with it, share of texts, masked examples."""
         import pandas as pd
 

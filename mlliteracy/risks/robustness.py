@@ -18,14 +18,19 @@ import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
-from ..models.sentiment import SentimentClassifier, embed_texts
+from ..models.minilm import embed_texts
+from ..models.sentiment import SentimentClassifier
 from .pii import find_pii, redact_pii
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KINDS: tuple[str, ...] = ("identity", "typo", "case", "punctuation", "whitespace")
 _WORD = re.compile(r"[A-Za-z]{4,}")
@@ -94,12 +99,12 @@ class RobustnessReport:
     def max_flip_rate(self) -> float:
         return max(r[3] for r in self.rows)
 
-    def to_frame(self) -> Any:
+    def to_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(list(self.rows), columns=["kind", "changed", "flips", "flip_rate"])
 
-    def examples_frame(self) -> Any:
+    def examples_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         cols = ["kind", "original", "perturbed", "before", "after"]
@@ -187,8 +192,7 @@ def perturbation_test(
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
         raise MLLError(f"kinds={kinds!r} has unknown {bad}; choose from {list(KINDS)}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise MLLError(f"seed={seed!r} is not a non-negative int; pass e.g. seed=0")
+    check_seed(seed)
     if isinstance(n_examples, bool) or not isinstance(n_examples, int) or n_examples < 0:
         raise MLLError(f"n_examples={n_examples!r} must be an integer >= 0, e.g. n_examples=2")
     texts = list(texts)

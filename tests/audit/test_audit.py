@@ -6,10 +6,14 @@ import dataclasses
 import re
 
 import pytest
+import yaml
 
 import mlliteracy as mll
+from mlliteracy._core import offline
 from mlliteracy._core.errors import MLLError
+from mlliteracy._core.offline import asset_path
 from mlliteracy.audit.register import likelihood
+from mlliteracy.audit.system import DEMO_ASSET
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +25,24 @@ def test_demo_spec_is_valid_and_round_trips(spec):
     assert spec.validate().ok
     assert mll.SystemSpec.from_dict(spec.to_dict()) == spec
     assert "components:" in spec.to_yaml()
+
+
+def test_demo_asset_is_what_to_yaml_writes(spec):
+    text = asset_path(DEMO_ASSET).read_text(encoding="utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    assert body == spec.to_yaml()
+    assert mll.SystemSpec.from_dict(yaml.safe_load(spec.to_yaml())) == spec
+    assert repr(spec) == (
+        "SystemSpec('FAQ assistant (HearthLink)': 10 components, 11 flows, 3 zones, "
+        "2 trust boundaries)"
+    )
+
+
+def test_broken_demo_asset_names_the_file(monkeypatch, tmp_path):
+    (tmp_path / DEMO_ASSET).write_text("name: x\nzones: []\n", encoding="utf-8")
+    monkeypatch.setattr(offline, "asset_path", lambda name: tmp_path / name)
+    with pytest.raises(MLLError, match=r"demo_system\.yaml is malformed \(KeyError: 'boundaries'"):
+        mll.demo_system()
 
 
 def test_flow_to_undeclared_component_is_caught(spec):

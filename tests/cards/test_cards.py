@@ -197,6 +197,24 @@ def test_hub_style_model_index_becomes_metrics():
     assert "model-index" not in card.metadata
 
 
+def test_the_hub_reads_our_front_matter_and_model_index():
+    hub = pytest.importorskip("huggingface_hub")
+    card = _complete_card()
+    data = hub.ModelCard(card.to_markdown()).data
+    assert data.license == "mit" and data.model_name == "tiny"
+    overall = [m for m in card.metrics if not m.slice]
+    read = [
+        (r.metric_type, r.metric_value, r.dataset_name, r.dataset_split) for r in data.eval_results
+    ]
+    assert read == [(m.name, m.value, m.dataset, m.split) for m in overall]
+
+
+def test_front_matter_ends_where_the_hub_says():
+    card = ModelCard.from_markdown("---\nlicense: mit\n--- \n# m\n\n## Factors\nWriter style.\n")
+    assert card.metadata == {"license": "mit"} and card.name == "m"
+    assert card.section("factors") == "Writer style."
+
+
 def test_evaluate_classifier_runs_a_model_and_restores_its_mode():
     torch = pytest.importorskip("torch")
     model = torch.nn.Linear(2, 2, bias=False)

@@ -164,7 +164,7 @@ def _lying_safetensors(path: Path) -> None:
         ("empty.pth", lambda p: p.write_bytes(b""), ["empty"]),
         ("text.pt", lambda p: p.write_text("I am a text file\n"), ["neither a zip"]),
         ("cut.pt", lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 60), ["corrupt or truncated"]),
-        ("liar.safetensors", _lying_safetensors, ["past the end", "refusing"]),
+        ("liar.safetensors", _lying_safetensors, ["not fully covered", "refusing"]),
         ("model.txt", lambda p: p.write_text("x"), ["extension '.txt'"]),
         ("bad.onnx", lambda p: p.write_bytes(b"\x12\xff\xff"), ["ONNX"]),
         ("folder.pt", lambda p: p.mkdir(), ["is a directory"]),

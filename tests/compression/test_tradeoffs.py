@@ -92,4 +92,4 @@ def test_measured_table_and_memo(table):
     assert "int8 static (ORT)" in memo and "at most 5 percentage points" in memo
     assert "per 1000 requests" in memo and "pruned 50%" in memo
     assert "VNNI" in memo or table.machine["vnni"]
-    assert table.plot("size_bytes").front[0] == "int8 static (ORT)"
+    assert table.plot("size_bytes").facts["front"][0] == "int8 static (ORT)"

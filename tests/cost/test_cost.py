@@ -71,7 +71,8 @@ def test_training_formulas_exact():
         (lambda: mll.cost_per_1m_tokens(1, float("nan")), "tokens_per_second"),
         (lambda: mll.Price("x", -0.5, "s", "2026-01"), "usd_per_hour"),
         (lambda: mll.serving_cost(_price(), 0), "requests_per_second"),
-        (lambda: mll.serving_cost(0.3, 10), "price"),
+        (lambda: mll.serving_cost("cheap", 10), "price"),
+        (lambda: mll.training_estimate(1e6, 1e6, 1e9, price=True), "price"),
         (lambda: mll.device_hours(1e18, 1e12, utilisation=1.5), "utilisation"),
         (lambda: mll.training_flops("many", 10), "params"),
         (lambda: mll.energy_kwh(0, 1), "power_watts"),
@@ -80,3 +81,17 @@ def test_training_formulas_exact():
 def test_bad_input_names_the_argument(call, argument):
     with pytest.raises(mll.MLLError, match=argument):
         call()
+
+
+def test_one_price_rule_a_number_is_the_readers_own_price():
+    from mlliteracy.cost.pricing import as_price
+
+    mine = as_price(0.25)
+    assert (mine.usd_per_hour, mine.illustrative, mine.source) == (0.25, False, "your input")
+    assert as_price(_price()) is not None and as_price(None, optional=True) is None
+    assert mll.serving_cost(0.25, 10).price == mine
+    assert mll.training_estimate(1e6, 1e6, 1e9, price=0.25).price == mine
+    with pytest.raises(mll.MLLError, match=r"price=None is not a price: pass mll.Price"):
+        as_price(None)
+    with pytest.raises(mll.MLLError, match="self_host_usd_per_hour"):
+        mll.build_vs_buy(2e6, 60, 0.00015, -1, 80)

@@ -56,7 +56,7 @@ def test_layer_points_and_plot():
     assert frame["bound"].tolist() == ["memory", "compute"]
     assert frame["attainable_gflops"].tolist() == [5.0, 100.0]
     plot = mll.plot_roofline(roof, frame)
-    assert plot.n_points == 2 and plot._repr_png_().startswith(b"\x89PNG")
+    assert plot.facts["n_points"] == 2 and plot._repr_png_().startswith(b"\x89PNG")
 
 
 def test_batch_points_intensity_rises_with_batch():

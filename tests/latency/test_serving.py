@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.latency.server import MAX_CHARS, port_open
+from mlliteracy._core.runtime import port_open
+from mlliteracy.latency.server import MAX_CHARS
 
 TEXTS = ["I love this!", "this is awful", "see you at noon"]
 

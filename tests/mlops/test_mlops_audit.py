@@ -96,6 +96,21 @@ def test_scan_reads_files_it_is_given(tmp_path):
         mll.scan_project(tmp_path / "requirements.txt")
 
 
+@pytest.mark.parametrize(
+    ("line", "pinned"),
+    [
+        ("numpy==2.0.0", True), ("torch==2.6.0 ; python_version > '3.9'", True),
+        ("numpy==2.0.0 --hash=sha256:00ff", True), ("pkg===1.0", True),
+        ("numpy", False), ("numpy>=2", False), ("numpy==2.*", False),
+        ("numpy; python_version == '3.11'", False), ("git+https://example.org/x.git", False),
+    ],
+)  # fmt: skip
+def test_a_requirement_pins_only_with_an_exact_version(tmp_path, line, pinned):
+    (tmp_path / "requirements.txt").write_text(f"{line}\n")
+    scan = mll.scan_project(tmp_path)
+    assert ("pinned_deps" in scan.passed) is pinned, scan.details["pinned_deps"]
+
+
 def test_migration_plan_scores_are_computed_and_rise(tmp_path):
     score = mll.ml_test_score(mll.scan_project(mll.shadow_it_case(tmp_path / "s").path))
     plan = mll.migration_plan(score)

@@ -41,7 +41,7 @@ def test_shipped_weights_load_and_match_their_provenance():
     provenance = json.loads((digits_cnn_assets() / "provenance.json").read_text())
     model = mll.load_digits_cnn()
     assert not model.training
-    assert mll.state_dict_sha256(model.state_dict()) == provenance["weights_sha256"]
+    assert mll.hash_state_dict(model.state_dict()) == provenance["weights_sha256"]
     assert provenance["metrics"]["test_accuracy"] >= 0.97
     assert (digits_cnn_assets() / "model.safetensors").stat().st_size < 1_000_000
     data = mll.load_digits()
@@ -55,6 +55,6 @@ def test_fresh_model_differs_from_shipped_and_is_seeded():
     fresh = mll.load_digits_cnn(pretrained=False, seed=1)
     again = mll.load_digits_cnn(pretrained=False, seed=1)
     trained = mll.load_digits_cnn()
-    h = mll.state_dict_sha256
+    h = mll.hash_state_dict
     assert h(fresh.state_dict()) == h(again.state_dict())
     assert h(fresh.state_dict()) != h(trained.state_dict())

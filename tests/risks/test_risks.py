@@ -116,6 +116,16 @@ def test_identical_distributions_give_chance_and_separated_give_one():
     assert perfect.auc == 1.0 and perfect.advantage == 1.0 and perfect.auc_ci == (1.0, 1.0)
 
 
+def test_auc_is_the_mann_whitney_statistic_with_ties_counted_half():
+    from scipy.stats import mannwhitneyu
+
+    rng = np.random.default_rng(3)
+    members, non = rng.integers(0, 12, 150) / 4, rng.integers(0, 15, 170) / 4  # many ties
+    u = mannwhitneyu(-members, -non).statistic  # score -loss: members should score higher
+    rep = mll.membership_inference(members, non, n_boot=0)
+    assert rep.auc == round(u / (len(members) * len(non)), 4)
+
+
 def test_membership_is_deterministic_and_json_safe():
     rng = np.random.default_rng(2)
     a, b = rng.random(50), rng.random(60) + 0.2

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import mlliteracy as mll
-from mlliteracy.views.graph import port_is_open
+from mlliteracy._core.runtime import port_open
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +47,10 @@ def test_netron_serves_quietly_and_stops(model, capfd):
     finally:
         view.stop()
     for _ in range(20):
-        if not port_is_open(view.host, view.port):
+        if not port_open(view.port, view.host):
             break
         time.sleep(0.1)
-    assert not port_is_open(view.host, view.port)
+    assert not port_open(view.port, view.host)
     assert not view.running and "stopped" in repr(view)
     out, err = capfd.readouterr()
     assert "Serving" not in out + err  # netron's log line stays out of cell outputs
