@@ -32,10 +32,15 @@ from .data.datasets import (
 from .models.nets import (
     DigitsCNN as DigitsCNN,
     TinyMLP as TinyMLP,
+    digits_cnn_assets as digits_cnn_assets,
     digits_cnn_provenance as digits_cnn_provenance,
     load_digits_cnn as load_digits_cnn,
 )
-from .models.minilm import embed_texts as embed_texts, minilm_path as minilm_path
+from .models.minilm import (
+    embed_texts as embed_texts,
+    minilm_path as minilm_path,
+    shared_tokenizer as shared_tokenizer,
+)
 from .models.sentiment import (
     SentimentClassifier as SentimentClassifier,
     train_sentiment as train_sentiment,

@@ -24,7 +24,7 @@ from .._core import html as _html
 from .._core.checks import positive
 from .._core.errors import MLLError
 from .._core.figures import FigurePNG
-from ..models.sentiment import shared_tokenizer
+from ..models.minilm import shared_tokenizer
 from .pricing import SECONDS_PER_HOUR, Price, as_price, throughput_value
 
 #: 365 days x 24 h / 12 months

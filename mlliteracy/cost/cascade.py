@@ -28,7 +28,8 @@ from .._core.checks import check_texts
 from .._core.errors import MLLError
 from ..data.datasets import load_tweets
 from ..failures.diagnostics import quiet_single_thread
-from ..models.sentiment import SentimentClassifier, embed_texts, sample_split, tweet_splits
+from ..models.minilm import embed_texts
+from ..models.sentiment import SentimentClassifier, sample_split, tweet_splits
 
 #: deferral thresholds swept by default (max probability of the cheap model)
 DEFAULT_THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)

@@ -20,7 +20,6 @@ from .._core import html as _html
 from .._core.errors import MLLError
 from ..data.datasets import load_tweets
 from .minilm import embed_texts
-from .minilm import shared_tokenizer as shared_tokenizer  # its old home: notebooks import it here
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

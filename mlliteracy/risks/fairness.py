@@ -24,7 +24,8 @@ from .._core import html as _html
 from .._core.checks import check_seed
 from .._core.errors import MLLError
 from .._core.offline import asset_error, load_asset
-from ..models.sentiment import SentimentClassifier, embed_texts
+from ..models.minilm import embed_texts
+from ..models.sentiment import SentimentClassifier
 
 if TYPE_CHECKING:
     import pandas as pd

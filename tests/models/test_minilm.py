@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import mlliteracy as mll
-from mlliteracy.models import minilm, sentiment
+from mlliteracy.models import minilm
 
 TEXTS = ["I love this, best day ever!", "worst service", "meeting moved to 3pm, see you there"]
 
@@ -58,11 +58,12 @@ def test_bad_input_and_the_empty_list():
         minilm.embed_texts(TEXTS, batch_size=0)
 
 
-def test_one_copy_of_the_weights_and_the_old_import_paths():
+def test_one_copy_of_the_weights_behind_the_facade():
     tokenizer, model = minilm.shared_encoder()
     assert model is minilm.sentence_transformer()[0].auto_model
     assert tokenizer is minilm.shared_tokenizer() and tokenizer.model_max_length == 512
-    assert sentiment.shared_tokenizer is minilm.shared_tokenizer  # notebooks import it there
+    assert mll.shared_tokenizer is minilm.shared_tokenizer  # lessons use it through the facade
+    assert mll.digits_cnn_assets().is_dir()
     assert mll.embed_texts is minilm.embed_texts
     fresh = minilm.load_transformer()
     assert fresh is not model and not fresh.training
