@@ -20,7 +20,7 @@ help:
 	@echo "make test       run unit tests and execute every notebook"
 	@echo "make test-portable  the lessons' checks as on other CPUs and thread counts (PORTABLE='default threads1')"
 	@echo "make workbook   execute every lesson headless, write build/site/index.html"
-	@echo "make notebooks  re-execute lessons in place so committed outputs are current"
+	@echo "make notebooks  regenerate lessons from reference/, re-execute them so outputs are current"
 	@echo "make bench      run benchmarks/, write build/bench/*.json"
 	@echo "make lint       ruff check + format check;  make format  fix them"
 	@echo "make lock       rewrite requirements/constraints.txt from .venv (after make test)"
@@ -67,6 +67,7 @@ workbook: $(STAMP)
 	$(BIN)/mlliteracy workbook --out build/site
 
 notebooks: $(STAMP)
+	$(BIN)/mlliteracy assign
 	$(BIN)/mlliteracy workbook --refresh $(NB)
 
 bench: $(STAMP)

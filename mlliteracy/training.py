@@ -94,9 +94,9 @@ class TrainingRun:
             "training FLOPs (estimate)": self.total_flops,
             "seconds / epoch (mean)": round(float(h["epoch_s"].mean()), 3),
             "data loading ms / batch": round(float(h["data_ms_per_batch"].mean()), 3),
-            "peak RSS MB": round(self.memory["peak_rss_bytes"] / 2**20, 1),
+            "peak RSS MB": round(self.memory["peak_rss_bytes"] / 1e6, 1),
             "params + grads + optimizer MB": round(
-                sum(self.memory[k] for k in ("params", "grads", "optimizer_state")) / 2**20, 3
+                sum(self.memory[k] for k in ("params", "grads", "optimizer_state")) / 1e6, 3
             ),
             "threads": self.hardware["threads"],
         }
@@ -210,7 +210,7 @@ def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any]):
             "epoch": epoch, "train_loss": tr_loss, "val_loss": va_loss,
             "train_accuracy": tr_acc, "val_accuracy": va_acc, "steps": steps,
             "epoch_s": epoch_s, "data_ms_per_batch": 1000 * data_s / steps,
-            "rss_mb": proc.memory_info().rss / 2**20,
+            "rss_mb": proc.memory_info().rss / 1e6,
         })  # fmt: skip
     te_loss, te_acc = evaluate(model, *splits["test"])
     model.eval()

@@ -67,7 +67,22 @@ def three_kinds(model: Any, provenance: dict[str, Any]):
         for k, v in config.items()
         if k in shape_keys
     ]
+    rows += _conv_layout(model)
     return pd.DataFrame(rows, columns=["kind", "name", "value", "how it is set"])
+
+
+def _conv_layout(model: Any) -> list[tuple[str, str, str, str]]:
+    """Architectural rows read from the layers themselves: how many convolutions, which kernels."""
+    import torch
+
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.modules.conv._ConvNd)]
+    if not convs:
+        return []
+    kernels = sorted({" x ".join(map(str, m.kernel_size)) for m in convs})
+    return [
+        ("architectural", "number of conv layers", str(len(convs)), KINDS["architectural"]),
+        ("architectural", "kernel size", ", ".join(kernels), KINDS["architectural"]),
+    ]
 
 
 def tensor_facts(**tensors: Any):

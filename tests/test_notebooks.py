@@ -5,7 +5,10 @@
 * nbval (``--nbval-lax``, configured in pyproject) re-runs the committed lessons in full mode and
   compares the outputs of cells tagged ``nbval-check-output`` (counts, shapes, scores);
 * the committed lessons are checked for the house rules: outline, a ``parameters`` cell,
-  outputs present and free of volatile noise.
+  outputs present and free of volatile noise;
+* lessons with activities: the learner's copy has at least three, all unanswered, and the
+  answered reference in ``reference/`` (the source ``mlliteracy assign`` generates the lesson
+  from) passes every activity's check.
 
 Notebooks are discovered, so a notebook added later is picked up without editing this file.
 """
@@ -96,3 +99,62 @@ def test_lesson_is_committed_with_clean_outputs(path: Path):
     assert '"output_type": "error"' not in text, "committed outputs contain an error"
     checked = [c for c in code if "nbval-check-output" in c["metadata"].get("tags", [])]
     assert checked, "tag the cells with key results `nbval-check-output` so nbval compares them"
+
+
+# ------------------------------------------------------------------ lesson activities
+#: Lessons whose activities have landed; the others join as their level's issue lands.
+ACTIVITY_LEVELS = ("start", "beginner")
+REFERENCES = sorted((ROOT / "reference").rglob("*.ipynb"))
+_CHECK_LINE = re.compile(r"^(\w+): (\d+)/(\d+) checks passed", re.M)
+
+
+def _activities(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if "activity" in c["metadata"].get("tags", [])]
+
+
+def _outputs_text(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        text = out.get("text") or out.get("data", {}).get("text/plain", "")
+        parts.append("".join(text))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_lesson_has_three_unanswered_activities(path: Path):
+    from mlliteracy.workbook.harness import level_of
+
+    if level_of(path.relative_to(ROOT / "notebooks")) not in ACTIVITY_LEVELS:
+        pytest.skip("this level's activities have not landed yet")
+    cells = _activities(_load(path))
+    assert len(cells) >= 3, "a lesson needs at least 3 cells tagged `activity`"
+    for cell in cells:
+        assert "mll.check(" in _text(cell), "an activity gives feedback through mll.check"
+        unanswered = re.search(r"(=|:) \.\.\.", _text(cell))
+        assert unanswered, "the learner's copy leaves each activity unanswered (`...`)"
+        text = _outputs_text(cell)
+        assert _CHECK_LINE.search(text) and "not answered yet" in text, (
+            "the committed output shows the unanswered check; run `make notebooks`"
+        )
+    reference = ROOT / "reference" / path.relative_to(ROOT / "notebooks")
+    assert reference.exists(), (
+        "the answered reference lives in reference/ (see `mlliteracy assign`)"
+    )
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", REFERENCES, ids=_id)
+def test_answered_reference_passes_every_activity(path: Path, tmp_path: Path):
+    from mlliteracy.workbook.harness import execute
+
+    lesson = ROOT / "notebooks" / path.relative_to(ROOT / "reference")
+    nb = execute(path, tmp_path / path.name, quick=True, timeout=600, cwd=lesson.parent)
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"the reference raised {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    activities = _activities(nb)
+    assert len(activities) == len(_activities(_load(lesson))) >= 3
+    for cell in activities:
+        results = _CHECK_LINE.findall(_outputs_text(cell))
+        assert results, f"activity without a check result:\n{_text(cell)}"
+        failed = [(q, a, b) for q, a, b in results if a != b]
+        assert not failed, f"the answered reference fails {failed}:\n{_outputs_text(cell)}"

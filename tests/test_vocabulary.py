@@ -16,13 +16,16 @@ def test_three_kinds_sorts_every_number():
     model = mll.load_digits_cnn()
     table = mll.three_kinds(model, mll.digits_cnn_provenance())
     counts = table["kind"].value_counts().to_dict()
-    assert counts == {"weight": 8, "hyperparameter": 8, "architectural": 2}
+    assert counts == {"weight": 8, "hyperparameter": 8, "architectural": 4}
     kinds = table.set_index("name")["kind"]
     assert kinds["dropout"] == "hyperparameter"  # changes training, not the shape
     assert kinds["hidden"] == "architectural"
     weights = table[table["kind"] == "weight"]
     assert list(weights["name"]) == [n for n, _ in model.named_parameters()]
     assert table.set_index("name").loc["channels", "value"] == "16 x 32"
+    assert kinds["number of conv layers"] == kinds["kernel size"] == "architectural"
+    values = table.set_index("name")["value"]
+    assert (values["number of conv layers"], values["kernel size"]) == ("2", "3 x 3")
 
 
 def test_three_kinds_needs_config_and_hyperparameters():

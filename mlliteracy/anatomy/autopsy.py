@@ -416,6 +416,9 @@ def _shapes_text(shapes: tuple[tuple[int, ...], ...]) -> str:
 def compare_autopsies(reports: Any) -> pd.DataFrame:
     """One comparison table (DataFrame) of several autopsies: size, compute, memory, shapes.
 
+    Compute is in millions (MFLOPs, MMACs) so that a tiny model's row still shows its number;
+    memory in MB (10^6 bytes), the unit every lesson uses.
+
     Example:
         >>> mll.compare_autopsies([mll.autopsy(a), mll.autopsy(b)])
     """
@@ -430,8 +433,8 @@ def compare_autopsies(reports: Any) -> pd.DataFrame:
             "model": r.name,
             "family": r.family,
             "params": r.params,
-            "GFLOPs": round(r.flops / 1e9, 3),
-            "GMACs": round(r.macs / 1e9, 3),
+            "MFLOPs": round(r.flops / 1e6, 3),
+            "MMACs": round(r.macs / 1e6, 3),
             "fp32 MB": round(r.size_bytes["fp32"] / 1e6, 1),
             "activations MB": round(r.activation_bytes / 1e6, 1),
             "FLOPs/param": round(r.flops / r.params, 1) if r.params else 0.0,

@@ -1,6 +1,7 @@
-"""Generate exercises/ from solutions/ (solution regions become placeholders, keys hashed).
+"""Generate exercises/ from solutions/ and lessons from reference/ (answers become placeholders,
+keys hashed).
 
-With --check nothing is written: exit 1 and list the exercises that are out of date.
+With --check nothing is written: exit 1 and list the notebooks that are out of date.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from ..grading.assign import assign_exercises
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="workbook checkout (default: .)")
-    parser.add_argument("--check", action="store_true", help="only report stale exercises")
+    parser.add_argument("--check", action="store_true", help="only report stale notebooks")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,13 +23,15 @@ def run(args: argparse.Namespace) -> int:
         for rel in report.stale:
             print(f"stale: {rel}")
         if report.stale:
-            print(f"{len(report.stale)} exercise(s) out of date: run `mlliteracy assign`")
+            print(f"{len(report.stale)} notebook(s) out of date: run `mlliteracy assign`")
             return 1
-        print("exercises are up to date")
+        print("exercises and lessons are up to date")
         return 0
     for rel in report.written:
         print(f"wrote {rel}")
     for rel in report.removed:
         print(f"removed {rel} (its solution is gone)")
     print(f"{len(report.written)} written, {len(report.removed)} removed")
+    if any(rel.startswith("notebooks/") for rel in report.written):
+        print("lessons changed: run `make notebooks NB=...` to re-execute their new cells")
     return 0

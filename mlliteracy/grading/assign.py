@@ -1,4 +1,9 @@
-"""Generate learner exercises from instructor solutions (``solutions/`` -> ``exercises/``).
+"""Generate learner notebooks from answered sources: exercises and lessons.
+
+* ``solutions/`` -> ``exercises/``: instructor solutions become the exercises learners submit;
+* ``reference/`` -> ``notebooks/``: a lesson's answered reference becomes the lesson a learner
+  opens, its activities unanswered. Lessons keep their metadata and the committed outputs of
+  every code cell whose source is unchanged (``make notebooks`` re-executes the rest).
 
 In a solution notebook's cells:
 
@@ -8,7 +13,7 @@ In a solution notebook's cells:
 * ``### BEGIN ANSWER KEY`` ... ``### END ANSWER KEY`` holds ``KEY = {...}`` (a Python literal);
   it becomes ``KEY = "mll-key-v1:..."``: hashes, no expected values, no hidden criteria.
 
-Outputs and execution counts are stripped, cell tags kept; the output is byte-stable.
+Outputs and execution counts are stripped (exercises), cell tags kept; the output is byte-stable.
 
 Example:
     >>> report = assign_exercises(".")          # write exercises/
@@ -36,6 +41,7 @@ PROMPT_MARKDOWN = "_Your answer here._"
 KEY_COMMENT = "# answer key: hashed by `mlliteracy assign`, it reveals no expected value"
 METADATA_KEY = "mll"
 KEPT_CELL_METADATA = ("tags",)
+REFERENCE_DIR, LESSONS_DIR = "reference", "notebooks"
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,13 @@ class AssignReport:
     """Exercises missing, out of date or without a solution (relative paths)."""
     removed: tuple[str, ...] = ()
     """Generated exercises deleted because their solution is gone."""
+    lessons: tuple[str, ...] = ()
+    """Lessons generated from ``reference/`` (whether written or already current)."""
 
     def __repr__(self) -> str:
         lines = [f"written: {len(self.written)}, stale: {len(self.stale)}"]
+        if self.lessons:
+            lines[0] += f", lessons from reference/: {len(self.lessons)}"
         lines += [f"  stale {p}" for p in self.stale]
         return "\n".join(lines)
 
@@ -89,15 +99,24 @@ def _indent(lines: list[str]) -> str:
     return min((ln[: len(ln) - len(ln.lstrip())] for ln in body), key=len)
 
 
-def _placeholder(lines: list[str], where: str) -> list[str]:
+def _placeholder(lines: list[str], where: str, templates: bool = False) -> list[str]:
+    """``name = ...`` for each name the region assigns; with ``templates``, an assigned dict
+    literal keeps its (constant) keys and loses its values: the learner fills in each entry."""
     pad = _indent(lines)
     code = "\n".join(ln[len(pad) :] for ln in lines)
     try:
         tree = ast.parse(code)
     except SyntaxError as err:
         raise MLLError(f"{where}: the solution region does not parse ({err.msg})") from err
+    body: list[str] = []
     names: list[str] = []
     for node in tree.body:
+        if templates and _dict_template(node):
+            target, value = node.targets[0].id, node.value
+            names.append(target)
+            entries = [f"    {json.dumps(k.value)}: ...," for k in value.keys]
+            body += [f"{target} = {{", *entries, "}"]
+            continue
         targets = node.targets if isinstance(node, ast.Assign) else []
         if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             targets = [node.target]
@@ -105,8 +124,20 @@ def _placeholder(lines: list[str], where: str) -> list[str]:
             for n in ast.walk(t):
                 if isinstance(n, ast.Name) and n.id not in names:
                     names.append(n.id)
-    body = [f"{name} = ..." for name in names] or ["..."]
-    return [pad + PROMPT_CODE, *(pad + b for b in body)]
+                    body.append(f"{n.id} = ...")
+    return [pad + PROMPT_CODE, *(pad + b for b in body or ["..."])]
+
+
+def _dict_template(node: ast.stmt) -> bool:
+    """``name = {"key": value, ...}`` with constant string keys."""
+    return (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Dict)
+        and bool(node.value.keys)
+        and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.value.keys)
+    )
 
 
 def read_key(solution: dict[str, Any], where: str = "solution") -> dict[str, Any] | None:
@@ -139,8 +170,14 @@ def _src(cell: dict[str, Any]) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
-def generate_exercise(solution: dict[str, Any], where: str = "solution") -> dict[str, Any]:
-    """The learner version of a solution notebook (a new dict; the input is not changed)."""
+def generate_exercise(
+    solution: dict[str, Any], where: str = "solution", *, templates: bool = False
+) -> dict[str, Any]:
+    """The learner version of a solution notebook (a new dict; the input is not changed).
+
+    ``templates``: a solution region that assigns a dict literal becomes that dict with ``...``
+    values (lessons use it so the learner sees which entries to fill in).
+    """
     cells = []
     for i, cell in enumerate(solution.get("cells", [])):
         here = f"{where} cell {i}"
@@ -154,7 +191,7 @@ def generate_exercise(solution: dict[str, Any], where: str = "solution") -> dict
                 if not in_sol:
                     out_lines += sol_lines
                 elif kind == "code":
-                    out_lines += _placeholder(sol_lines, here)
+                    out_lines += _placeholder(sol_lines, here, templates)
                 else:
                     out_lines.append(PROMPT_MARKDOWN)
         text = "\n".join(out_lines)
@@ -188,6 +225,27 @@ def generate_exercise(solution: dict[str, Any], where: str = "solution") -> dict
         "nbformat": solution.get("nbformat", 4),
         "nbformat_minor": solution.get("nbformat_minor", 5),
     }
+
+
+def generate_lesson(
+    reference: dict[str, Any], current: dict[str, Any] | None, where: str = "reference"
+) -> dict[str, Any]:
+    """The learner's lesson from its answered reference, keeping the lesson's committed state.
+
+    Activities become ``name = ...`` prompts and the plain key a sealed one, as for exercises.
+    The notebook metadata and the outputs of each code cell whose id and source are unchanged
+    come from ``current`` (the committed lesson), so regenerating an unchanged lesson is a no-op.
+    """
+    nb = generate_exercise(reference, where, templates=True)
+    previous = {c.get("id"): c for c in (current or {}).get("cells", []) if "id" in c}
+    for cell in nb["cells"]:
+        old = previous.get(cell.get("id"))
+        if cell["cell_type"] == "code" and old is not None and _src(old) == cell["source"]:
+            cell["outputs"] = old.get("outputs", [])
+            cell["execution_count"] = old.get("execution_count")
+    meta = (current or reference).get("metadata", {})
+    nb["metadata"] = {k: v for k, v in meta.items() if k in ("kernelspec", "language_info")}
+    return nb
 
 
 def _seal_region(text: str, where: str) -> str:
@@ -246,11 +304,7 @@ def assign_exercises(
         name = exercise_name(path, src_dir)
         target = out_dir / path.relative_to(src_dir)
         expected.add(target)
-        try:
-            solution = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise MLLError(f"{path}: not a readable notebook ({err}); fix the JSON") from err
-        text = dumps(generate_exercise(solution, name))
+        text = dumps(generate_exercise(_read_notebook(path), name))
         current = target.read_text(encoding="utf-8") if target.exists() else None
         rel = target.relative_to(root).as_posix()
         if current == text:
@@ -267,6 +321,38 @@ def assign_exercises(
         if not check:
             path.unlink()
             removed.append(rel)
+    lessons = _assign_lessons(root, check, written, stale)
     if check:
-        return AssignReport((), tuple(stale))
-    return AssignReport(tuple(written), (), tuple(removed))
+        return AssignReport((), tuple(stale), (), lessons)
+    return AssignReport(tuple(written), (), tuple(removed), lessons)
+
+
+def _read_notebook(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise MLLError(f"{path}: not a readable notebook ({err}); fix the JSON") from err
+
+
+def _assign_lessons(
+    root: Path, check: bool, written: list[str], stale: list[str]
+) -> tuple[str, ...]:
+    """``reference/X.ipynb`` -> ``notebooks/X.ipynb`` for every lesson that has a reference."""
+    src_dir = root / REFERENCE_DIR
+    done = []
+    for path in sorted(src_dir.rglob("*.ipynb")) if src_dir.is_dir() else []:
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        target = root / LESSONS_DIR / path.relative_to(src_dir)
+        current = _read_notebook(target) if target.exists() else None
+        name = path.relative_to(src_dir).with_suffix("").as_posix()
+        text = dumps(generate_lesson(_read_notebook(path), current, name))
+        rel = target.relative_to(root).as_posix()
+        done.append(rel)
+        if current is not None and target.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(rel)
+        if not check:
+            write_atomic(target, text)
+            written.append(rel)
+    return tuple(done)

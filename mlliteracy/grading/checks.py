@@ -101,16 +101,17 @@ class CheckResult:
     """Hidden checks that only the grader runs."""
     review: str = ""
     """Non-empty when an instructor reads this answer too (manual review)."""
+    graded: bool = True
+    """False for a lesson's activities: feedback only, no points shown."""
 
     @property
     def passed(self) -> int:
         return sum(c.passed for c in self.criteria)
 
     def __repr__(self) -> str:
-        head = (
-            f"{self.question}: {self.passed}/{len(self.criteria)} checks passed, "
-            f"{_num(self.score)}/{_num(self.points)} points"
-        )
+        head = f"{self.question}: {self.passed}/{len(self.criteria)} checks passed"
+        if self.graded:
+            head += f", {_num(self.score)}/{_num(self.points)} points"
         lines = [head]
         if not self.answered:
             lines.append(f"  {NOT_ANSWERED}")
@@ -134,7 +135,9 @@ class CheckResult:
             )
             for c in self.criteria
         ]
-        caption = f"{self.question}: {_num(self.score)}/{_num(self.points)} points"
+        caption = f"{self.question}: {self.passed}/{len(self.criteria)} checks passed"
+        if self.graded:
+            caption = f"{self.question}: {_num(self.score)}/{_num(self.points)} points"
         out = _html.table(["", "check", "note"], rows, caption=caption, raw_columns=[0])
         notes = ([NOT_ANSWERED] if not self.answered else []) + [f"hint: {h}" for h in self.hints]
         if self.hidden_pending:
@@ -151,21 +154,30 @@ class KeyInfo:
     name: str
     questions: tuple[tuple[str, float, int], ...]
     """(question id, points, number of checks) per question."""
+    graded: bool = True
+    """False for a lesson's key: its activities give feedback, no points."""
 
     @property
     def max_score(self) -> float:
         return sum(q[1] for q in self.questions)
 
-    def __repr__(self) -> str:
-        rows = [(q, _num(p), n) for q, p, n in self.questions]
-        return f"{self.name}: {len(rows)} questions, {_num(self.max_score)} points\n" + (
-            _html.text_table(["question", "points", "checks"], rows)
-        )
-
-    def _repr_html_(self) -> str:
+    def _table(self) -> tuple[str, list[str], list[tuple]]:
+        if not self.graded:
+            rows = [(q, n) for q, _, n in self.questions]
+            noun = "activity" if len(rows) == 1 else "activities"
+            caption = f"{self.name}: {len(rows)} {noun} with instant feedback (not graded)"
+            return caption, ["activity", "checks"], rows
         rows = [(q, _num(p), n) for q, p, n in self.questions]
         caption = f"{self.name}: {len(rows)} questions, {_num(self.max_score)} points"
-        return _html.table(["question", "points", "checks"], rows, caption=caption)
+        return caption, ["question", "points", "checks"], rows
+
+    def __repr__(self) -> str:
+        caption, header, rows = self._table()
+        return caption + "\n" + _html.text_table(header, rows)
+
+    def _repr_html_(self) -> str:
+        caption, header, rows = self._table()
+        return _html.table(header, rows, caption=caption)
 
 
 def _num(x: float) -> str:
@@ -192,7 +204,7 @@ def use_key(key: dict[str, Any] | str) -> KeyInfo:
         (qid, q["points"], len(q["criteria"]) + q.get("hidden", 0))
         for qid, q in compiled["questions"].items()
     )
-    return KeyInfo(compiled["name"], rows)
+    return KeyInfo(compiled["name"], rows, compiled.get("graded", True))
 
 
 def check(question: str, answer: Any, *, variables: Mapping[str, Any] | None = None) -> CheckResult:
@@ -236,7 +248,7 @@ def score_question(
 ) -> CheckResult:
     """Evaluate a compiled question against a plain answer (used in notebook and grader)."""
     salt = f"{name}/{qid}"
-    answered = answer is not None and answer != PLACEHOLDER
+    answered = not _unanswered(answer)
     results = []
     hints: list[str] = []
     for c in q["criteria"]:
@@ -255,7 +267,18 @@ def score_question(
         tuple(hints if answered else ()),
         q.get("hidden", 0),
         q.get("review", ""),
+        q.get("graded", True),
     )
+
+
+def _unanswered(answer: Any) -> bool:
+    """``None``, ``...``, or a dict/list template whose every entry is still ``...``."""
+    if answer is None or answer == PLACEHOLDER:
+        return True
+    entries = answer.values() if isinstance(answer, dict) else answer
+    if isinstance(answer, (dict, list)) and answer:
+        return all(v == PLACEHOLDER for v in entries)
+    return False
 
 
 def _criterion(salt: str, c: dict, answer: Any, variables: Mapping[str, Any]) -> tuple[bool, str]:
@@ -279,6 +302,10 @@ def _criterion(salt: str, c: dict, answer: Any, variables: Mapping[str, Any]) ->
         items = [canon(v) for v in target]
         pairs = {f"{a}\x1e{b}" for i, a in enumerate(items) for b in items[i + 1 :]}
         return any(digest(salt, p) in c["before_hash"] for p in pairs), ""
+    if "between" in c:
+        low, high = c["between"]
+        number = isinstance(target, (int, float)) and not isinstance(target, bool)
+        return number and low <= target <= high, f"expected a number from {low} to {high}"
     if "type" in c:
         return _is_type(target, c["type"]), f"expected {c['type']}"
     if "length" in c:

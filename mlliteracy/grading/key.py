@@ -10,6 +10,7 @@ An answer key is a Python literal written in the solution notebook between the
 :func:`compile_key` turns expected values into salted hashes (strings and numbers are
 canonicalised first), so the sealed key in ``exercises/`` shows criteria names, hints and points,
 never an expected value. Tolerances are expressed as significant digits (``"sig": 3``).
+A lesson's key says ``"graded": False``: its activities give feedback and carry no points.
 
 Example:
     >>> sealed = seal(compile_key(KEY))
@@ -31,7 +32,7 @@ from .._core.errors import MLLError
 KEY_PREFIX = "mll-key-v1:"
 #: criterion kinds whose expected value is secret (hashed) vs plain properties
 SECRET_KINDS = ("equals", "one_of", "mentions", "before")
-PLAIN_KINDS = ("type", "length", "min_words", "cites_variable")
+PLAIN_KINDS = ("type", "length", "min_words", "cites_variable", "between")
 TYPES = ("number", "text", "list", "dict", "bool")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD = re.compile(r"[a-z0-9%$.]+")
@@ -113,19 +114,24 @@ def compile_key(spec: dict[str, Any]) -> dict[str, Any]:
         raise MLLError(f"answer key name={name!r} must be a non-empty string like 'beginner/x'")
     if not spec["questions"]:
         raise MLLError("answer key has no questions; add at least one under 'questions'")
-    out = {"name": name, "questions": {}}
+    graded = spec.get("graded", True)
+    if not isinstance(graded, bool):
+        raise MLLError(f"answer key graded={graded!r} must be True or False")
+    out: dict[str, Any] = {"name": name, "questions": {}}
+    if not graded:
+        out["graded"] = False
     for qid, q in spec["questions"].items():
-        out["questions"][qid] = _compile_question(name, qid, q)
+        out["questions"][qid] = _compile_question(name, qid, q, graded)
     return out
 
 
-def _compile_question(name: str, qid: Any, q: Any) -> dict[str, Any]:
+def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[str, Any]:
     where = f"question {qid!r}"
     if not isinstance(qid, str) or not _IDENT.match(qid):
         raise MLLError(f"question id={qid!r} must be an identifier such as 'q1_kinds'")
     if not isinstance(q, dict):
         raise MLLError(f"{where}={type(q).__name__} must be a dict with points/answer/criteria")
-    points = q.get("points")
+    points = q.get("points", None if graded else 1)
     if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
         raise MLLError(f"{where}: points={points!r} must be a positive number")
     answer = q.get("answer")
@@ -137,6 +143,8 @@ def _compile_question(name: str, qid: Any, q: Any) -> dict[str, Any]:
     salt = f"{name}/{qid}"
     compiled = [_compile_criterion(salt, where, i, c) for i, c in enumerate(criteria)]
     out = {"points": points, "answer": answer, "criteria": compiled}
+    if not graded:
+        out["graded"] = False
     if q.get("review"):
         out["review"] = str(q["review"])
     return out
@@ -182,6 +190,11 @@ def _compile_criterion(salt: str, where: str, i: int, c: Any) -> dict[str, Any]:
         if value not in TYPES:
             raise MLLError(f"{where}: criterion {i} type={value!r} is not one of {TYPES}")
         out["type"] = value
+    elif kind == "between":
+        ok = isinstance(value, (list, tuple)) and len(value) == 2
+        if not ok or not all(_is_number(v) for v in value) or value[0] > value[1]:
+            raise MLLError(f"{where}: criterion {i} between={value!r} must be [low, high]")
+        out["between"] = [value[0], value[1]]
     elif kind == "cites_variable":
         if not isinstance(value, str) or not _IDENT.match(value):
             raise MLLError(f"{where}: criterion {i} cites_variable={value!r} must be a name")
@@ -191,6 +204,10 @@ def _compile_criterion(salt: str, where: str, i: int, c: Any) -> dict[str, Any]:
             raise MLLError(f"{where}: criterion {i} {kind}={value!r} must be an integer >= 0")
         out[kind] = value
     return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def seal(compiled: dict[str, Any], *, drop_hidden: bool = True) -> str:
@@ -219,7 +236,10 @@ def public(compiled: dict[str, Any]) -> dict[str, Any]:
     for qid, q in compiled["questions"].items():
         visible = [c for c in q["criteria"] if not c.get("hidden")]
         questions[qid] = {**q, "criteria": visible, "hidden": len(q["criteria"]) - len(visible)}
-    return {"name": compiled["name"], "questions": questions}
+    out = {"name": compiled["name"], "questions": questions}
+    if compiled.get("graded") is False:
+        out["graded"] = False
+    return out
 
 
 def key_hash(compiled: dict[str, Any]) -> str:

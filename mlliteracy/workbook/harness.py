@@ -94,6 +94,7 @@ def execute(
     quick: bool = False,
     timeout: int = 600,
     parameters: dict[str, Any] | None = None,
+    cwd: str | Path | None = None,
 ):
     """Run a notebook with papermill in its own folder and return the executed notebook.
 
@@ -103,6 +104,8 @@ def execute(
         quick: inject ``QUICK = True`` so heavy work shrinks; otherwise nothing is injected.
         timeout: seconds per cell.
         parameters: more papermill parameters.
+        cwd: the folder to run in (default: the notebook's; a lesson's reference runs in the
+            lesson's folder).
     """
     import tempfile
 
@@ -122,7 +125,7 @@ def execute(
             str(path),
             str(output),
             parameters=params,
-            cwd=str(path.parent),
+            cwd=str(Path(cwd).resolve() if cwd is not None else path.parent),
             kernel_name="python3",
             execution_timeout=timeout,
             progress_bar=False,

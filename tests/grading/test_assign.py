@@ -16,7 +16,7 @@ import pytest
 
 from mlliteracy import cli
 from mlliteracy._core.errors import MLLError
-from mlliteracy.grading.assign import assign_exercises, generate_exercise, read_key
+from mlliteracy.grading.assign import assign_exercises, dumps, generate_exercise, read_key
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "assign"
 
@@ -125,3 +125,67 @@ def test_cli_error_is_one_line_exit_2(tmp_path, capsys):
     assert cli.main(["assign", "--root", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "solutions folder" in err
+
+
+# ------------------------------------------------------------------ lessons from reference/
+def _lesson_reference() -> dict:
+    key = (
+        "### BEGIN ANSWER KEY\nKEY = {'name': 'start', 'graded': False, 'questions': {'a1': "
+        "{'answer': 'kinds', 'criteria': [{'name': 'lr', 'path': 'lr', 'equals': 'hyper'}]}}}\n"
+        "### END ANSWER KEY\nmll.use_key(KEY)"
+    )
+    activity = (
+        "### BEGIN SOLUTION\nkinds = {'lr': 'hyper', 'filter': 'weight'}\n### END SOLUTION\n"
+        "mll.check('a1', kinds)"
+    )
+    cells = [
+        {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": "# Lesson"},
+        {"cell_type": "code", "id": "k1", "metadata": {}, "source": key, "outputs": []},
+        {"cell_type": "code", "id": "a1", "metadata": {"tags": ["activity"]}, "source": activity},
+        {"cell_type": "code", "id": "c1", "metadata": {}, "source": "1 + 1", "outputs": []},
+    ]
+    meta = {"kernelspec": {"name": "python3"}, "mll": {"x": 1}}
+    return {"cells": cells, "metadata": meta, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture
+def lesson_tree(tmp_path: Path) -> Path:
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "start.ipynb").write_text(json.dumps(_lesson_reference()))
+    return tmp_path
+
+
+def test_lesson_is_generated_unanswered_with_a_dict_template(lesson_tree: Path):
+    report = assign_exercises(lesson_tree)
+    assert report.written == ("notebooks/start.ipynb",) and report.lessons == report.written
+    nb = json.loads((lesson_tree / "notebooks" / "start.ipynb").read_text())
+    key, activity = nb["cells"][1]["source"], nb["cells"][2]["source"]
+    assert 'KEY = "mll-key-v1:' in key and "hyper" not in key  # sealed, no expected value
+    assert '    "lr": ...,\n    "filter": ...,' in activity and "weight" not in activity
+    assert nb["cells"][2]["metadata"] == {"tags": ["activity"]}
+    assert "mll" not in nb["metadata"]
+
+
+def test_regenerating_a_lesson_keeps_outputs_of_unchanged_cells(lesson_tree: Path):
+    assign_exercises(lesson_tree)
+    path = lesson_tree / "notebooks" / "start.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": cell["id"]}]
+            cell["execution_count"] = 1
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11"}
+    path.write_text(dumps(nb))
+    assert assign_exercises(lesson_tree, check=True).stale == ()  # executed lesson is current
+    ref = _lesson_reference()
+    ref["cells"][3]["source"] = "2 + 2"
+    (lesson_tree / "reference" / "start.ipynb").write_text(json.dumps(ref))
+    assert assign_exercises(lesson_tree, check=True).stale == ("notebooks/start.ipynb",)
+    assign_exercises(lesson_tree)
+    again = json.loads(path.read_text())
+    assert [c.get("outputs") for c in again["cells"][1:3]] == [
+        c["outputs"] for c in nb["cells"][1:3]
+    ]
+    assert again["cells"][3]["outputs"] == [] and again["cells"][3]["execution_count"] is None
+    assert again["metadata"]["language_info"]["version"] == "3.11"

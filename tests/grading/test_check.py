@@ -239,3 +239,34 @@ def test_unknown_question_says_what_is_known():
 def test_damaged_sealed_key_is_a_clear_error():
     with pytest.raises(MLLError, match="not a sealed key"):
         mll.use_key("hello")
+
+
+def test_lesson_key_is_ungraded_and_a_template_counts_as_unanswered():
+    key = {
+        "name": "lesson/x",
+        "graded": False,
+        "questions": {
+            "kinds": {
+                "answer": "kinds",
+                "criteria": [
+                    {"name": "lr", "path": "lr", "equals": "hyperparameter", "hint": "who sets it"}
+                ],
+            },
+            "timing": {"answer": "ms", "criteria": [{"name": "plausible", "between": [0, 100]}]},
+        },
+    }
+    info = mll.use_key(seal(compile_key(key)))
+    assert "activities with instant feedback (not graded)" in repr(info)
+    blank = mll.check("kinds", {"lr": ...})
+    assert not blank.answered and "points" not in repr(blank) and not blank.hints
+    assert repr(mll.check("kinds", {"lr": "hyperparameter"})).startswith("kinds: 1/1 checks passed")
+    assert [mll.check("timing", v).passed for v in (5.0, 101, "5", True)] == [1, 0, 0, 0]
+
+
+def test_between_needs_low_and_high():
+    bad = {
+        "name": "x",
+        "questions": {"q": {"points": 1, "answer": "a", "criteria": [{"between": [2, 1]}]}},
+    }
+    with pytest.raises(MLLError, match=r"between=\[2, 1\] must be \[low, high\]"):
+        compile_key(bad)
