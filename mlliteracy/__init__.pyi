@@ -58,7 +58,11 @@ from .cards.slices import evaluate_classifier as evaluate_classifier
 
 # vocabulary
 from .vocabulary import (
+    digit_picture as digit_picture,
+    filter_tiles as filter_tiles,
+    pipeline_diagram as pipeline_diagram,
     sentence_embeddings as sentence_embeddings,
+    similarity_heatmap as similarity_heatmap,
     similarity_table as similarity_table,
     tensor_facts as tensor_facts,
     three_kinds as three_kinds,

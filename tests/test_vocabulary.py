@@ -77,3 +77,30 @@ def test_hand_pooling_equals_sentence_transformers_encode(minilm):
     hand = mll.sentence_embeddings(minilm.model, minilm.tokenizer, sentences)
     tool = SentenceTransformer(minilm_path(), device="cpu", local_files_only=True)
     assert torch.allclose(hand, tool.encode(sentences, convert_to_tensor=True), atol=1e-5)
+
+
+def test_pictures_of_a_digit_its_filters_and_the_pipeline():
+    data = mll.load_digits()
+    picture = mll.digit_picture(data.X_test[0], label=data.y_test[0])
+    assert picture.facts["pixels"] == 64 and picture._repr_png_().startswith(b"\x89PNG")
+    tiles = mll.filter_tiles(mll.load_digits_cnn().features[0].weight)
+    assert tiles.facts == {"filters": 16, "kernel": "3x3"}
+    assert len(tiles.figure.axes) == 16
+    stages = mll.pipeline_diagram().facts["stages"]
+    assert stages == ("ingestion", "preprocessing", "training", "evaluation", "deployment")
+
+
+def test_similarity_heatmap_shows_every_value():
+    table = mll.similarity_table(["a", "b"], torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+    heat = mll.similarity_heatmap(table)
+    texts = [t.get_text() for t in heat.figure.axes[0].texts]
+    assert texts == ["1.00", "0.00", "0.00", "1.00"] and heat.facts == {"sentences": 2}
+
+
+def test_pictures_refuse_wrong_shapes():
+    with pytest.raises(mll.MLLError, match="64 pixel values"):
+        mll.digit_picture([0.0] * 10)
+    with pytest.raises(mll.MLLError, match=r"Conv2d weight \(out, in, k, k\)"):
+        mll.filter_tiles(torch.zeros(3, 3))
+    with pytest.raises(mll.MLLError, match="square table"):
+        mll.similarity_heatmap([[1.0, 0.5]])
