@@ -5,6 +5,7 @@ Screenshots for humans land in ``build/browser/``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -59,14 +60,26 @@ def _assert_no_errors(page):
 
 
 def test_start_here_runs_in_the_browser(browser, lab):
-    page = _open(browser, lab, Path("notebooks/00_start_here.ipynb"))
+    start = Path("notebooks/00_start_here.ipynb")
+    page = _open(browser, lab, start)
     executed = run_all_cells(page, timeout_s=180)
-    assert executed == 7
+    cells = json.loads((ROOT / start).read_text(encoding="utf-8"))["cells"]
+    assert executed == sum(c["cell_type"] == "code" for c in cells)
     _assert_no_errors(page)
-    assert (
-        "ready: the workbook can run on this machine"
-        in page.locator(".jp-NotebookPanel").inner_text()
-    )
+    text = page.locator(".jp-NotebookPanel").inner_text()
+    assert "ready: the workbook can run on this machine" in text
+    assert "doctor_line: 0/1 checks passed" in text and "not answered yet" in text
+
+    # a learner answers an activity in its cell and runs it: the check reacts at once
+    inputs = page.locator(".jp-CodeCell .jp-InputArea").all_inner_texts()
+    index = next(i for i, t in enumerate(inputs) if "my_line = ..." in t)
+    cell = page.locator(".jp-CodeCell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text('my_line = "cpu features"\nmll.check("doctor_line", my_line)')
+    page.keyboard.press("Control+Enter")
+    answered = cell.locator(".jp-OutputArea-output", has_text="doctor_line: 1/1 checks passed")
+    answered.wait_for(timeout=60_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "00_start_here.png"), full_page=True)
     page.close()
