@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -135,8 +136,10 @@ class _Card:
         return env.get_template(self.TEMPLATE).render(**context).strip() + "\n"
 
     def __repr__(self) -> str:
-        filled = sum(bool(self.sections.get(k, "").strip()) for k, _ in self.SECTIONS)
-        return f"{type(self).__name__}({self.name!r}, sections {filled}/{len(self.SECTIONS)})"
+        filled = sum(bool(_written(self.sections.get(k, ""))) for k, _ in self.SECTIONS)
+        return (
+            f"{type(self).__name__}({self.name!r}, sections written {filled}/{len(self.SECTIONS)})"
+        )
 
     def _repr_html_(self) -> str:
         parts = [f"<h3>{_html.esc(self.name)}</h3>"]
@@ -341,3 +344,8 @@ def read_model_card(path: str | os.PathLike[str]) -> Any:
         >>> mll.read_model_card("minilm").validate()
     """
     return parse_card(ModelCard, model_file(path, "README.md").read_text(encoding="utf-8"))
+
+
+def _written(text: str) -> str:
+    """A section's text without HTML comments (a template's comment alone is not writing)."""
+    return re.sub(r"<!--.*?-->", "", str(text or ""), flags=re.S).strip()

@@ -2,14 +2,17 @@
 
 Rules (each finding names the section it is about):
 
-* a required section is missing or empty -> error;
+* a required section is missing or empty (an HTML comment alone counts as empty) -> error;
 * placeholder text (``[More Information Needed]``, ``TODO``, ``TBD``, ``lorem ipsum``) -> warning;
+* filler: a section of fewer than ``MIN_WORDS`` words, or the same text as an earlier
+  section -> warning;
 * a metric without a dataset or split -> error; evaluation without slices -> warning;
 * the licence is missing, not an SPDX id, or ``other`` without ``license_link`` -> error;
 * intended use that never says what is out of scope -> warning;
 * a datasheet that never mentions consent -> warning; every stated unknown -> info.
 
-Completeness = share of required fields (sections + licence) filled with real text.
+Completeness = share of required fields (sections + licence) filled with real text: a section
+with a placeholder or filler does not count.
 
 Example:
     >>> check = card.validate()
@@ -32,6 +35,10 @@ SEVERITIES = ("error", "warning", "info")
 PLACEHOLDERS = re.compile(
     r"\[more information needed\]|\bTODO\b|\bTBD\b|\bFIXME\b|lorem ipsum|\bXXX\b", re.I
 )
+#: A section needs at least this many words to say anything ("n/a", "See above." do not).
+MIN_WORDS = 3
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_WORD = re.compile(r"\w+")
 OUT_OF_SCOPE = re.compile(
     r"out[- ]of[- ]scope|not (be )?(intended|designed|suitable)|should not be used|"
     r"must not be used|do not use|misuse",
@@ -98,7 +105,8 @@ class CardCheck:
         c = self.counts
         head = (
             f"CardCheck({self.card!r}: completeness {self.completeness:.0%} of {self.required} "
-            f"fields, {c['error']} errors, {c['warning']} warnings, {c['info']} notes)"
+            f"fields ({self.required - 1} sections + licence), {c['error']} errors, "
+            f"{c['warning']} warnings, {c['info']} notes)"
         )
         rows = [(f.severity, f.section, f.message) for f in self.findings]
         return head + (
@@ -110,7 +118,7 @@ class CardCheck:
         errors = _html.badge(self.ok, f"{c['error']} errors")
         head = (
             f"<p><b>{_html.esc(self.card)}</b>: completeness {self.completeness:.0%} "
-            f"of {self.required} fields; {errors}, "
+            f"of {self.required} fields ({self.required - 1} sections + licence); {errors}, "
             f"{c['warning']} warnings, {c['info']} notes</p>"
         )
         colour = {"error": False, "warning": None, "info": True}
@@ -125,8 +133,11 @@ def check_card(card: Any) -> CardCheck:
     """Validate a :class:`~.card.ModelCard` or a :class:`~.card.Datasheet`."""
     findings: list[Finding] = []
     filled = 0
+    seen: dict[str, str] = {}  # normalised text -> heading of the first section holding it
     for key, heading in card.SECTIONS:
-        text = str(card.sections.get(key, "") or "").strip()
+        text = _COMMENT.sub("", str(card.sections.get(key, "") or "")).strip()
+        n_words = len(_WORD.findall(text))
+        same = " ".join(text.casefold().split())
         if not text:
             findings.append(Finding("error", key, f"section '{heading}' is missing or empty"))
         elif PLACEHOLDERS.search(text):
@@ -134,7 +145,14 @@ def check_card(card: Any) -> CardCheck:
             findings.append(
                 Finding("warning", key, f"section '{heading}' holds placeholder {hit!r}")
             )
+        elif n_words < MIN_WORDS:
+            msg = f"section '{heading}' has {n_words} word(s): too short to say anything"
+            findings.append(Finding("warning", key, msg))
+        elif same in seen:
+            msg = f"section '{heading}' repeats section '{seen[same]}' word for word"
+            findings.append(Finding("warning", key, msg))
         else:
+            seen[same] = heading
             filled += 1
     for key, value in card.metadata.items():
         if isinstance(value, str) and PLACEHOLDERS.search(value):
@@ -173,7 +191,7 @@ def _check_license(meta: Any) -> tuple[bool, list[Finding]]:
 
 def _check_model_card(card: Any) -> list[Finding]:
     out: list[Finding] = []
-    intended = card.sections.get("intended_use", "")
+    intended = _COMMENT.sub("", card.sections.get("intended_use", ""))
     if intended.strip() and not OUT_OF_SCOPE.search(intended):
         out.append(
             Finding("warning", "intended_use", "intended use never says what is out of scope")

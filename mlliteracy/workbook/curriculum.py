@@ -59,7 +59,7 @@ CURRICULUM: tuple[Lesson, ...] = (
         "03_training_pipeline",
         "Training pipeline from scratch",
         "data -> preprocess -> train -> evaluate -> save; curves, overfitting, cost tracked",
-        None,
+        "training_run",
         40,
     ),
     Lesson(

@@ -75,7 +75,10 @@ def test_from_autopsy_fills_model_details():
         (lambda c: c.with_section("factors", ""), "factors", "error"),
         (lambda c: c.with_section("caveats", "[More Information Needed]"), "caveats", "warning"),
         (lambda c: c.with_section("factors", "TODO: write"), "factors", "warning"),
-        (lambda c: c.with_section("intended_use", "Teaching."), "intended_use", "warning"),
+        (lambda c: c.with_section("intended_use", "Teaching a class."), "intended_use", "warning"),
+        (lambda c: c.with_section("factors", "<!-- guidance only -->"), "factors", "error"),
+        (lambda c: c.with_section("caveats", "No personal data."), "caveats", "warning"),
+        (lambda c: c.with_section("factors", "n/a"), "factors", "warning"),
         (lambda c: c.with_metadata(license="my-own"), "license", "error"),
         (lambda c: c.with_metadata(license="other"), "license", "error"),
         (lambda c: c.with_metrics([Metric("f1", 0.5, "digits")]), "metrics", "error"),
@@ -84,6 +87,15 @@ def test_from_autopsy_fills_model_details():
 def test_each_rule_fires(change, section, severity):
     check = change(_complete_card()).validate()
     assert [(f.severity, f.section) for f in check.findings] == [(severity, section)]
+
+
+@pytest.mark.parametrize("filler", ["TODO", "lorem ipsum dolor sit amet", "n/a", "See above."])
+def test_a_card_of_filler_never_reaches_full_completeness(filler):
+    card = _complete_card()
+    for key, _ in MODEL_CARD_SECTIONS[1:]:
+        card = card.with_section(key, filler)
+    check = card.validate()
+    assert check.completeness == 0.2 and check.counts["warning"] >= 8
 
 
 def test_other_licence_with_link_passes():
@@ -143,7 +155,7 @@ def test_bad_inputs_name_the_argument():
 def test_datasheet_round_trip_and_consent_rule():
     sheet = Datasheet(
         "toy",
-        sections={k: f"About {k}." for k, _ in Datasheet.SECTIONS},
+        sections={k: f"What the toy set says about {k}." for k, _ in Datasheet.SECTIONS},
         metadata={"license": "cc-by-4.0", "unknowns": ["who labelled it"]},
     )
     assert Datasheet.from_markdown(sheet.to_markdown()) == sheet
