@@ -131,23 +131,23 @@ def split_overlap(splits: Mapping[str, Any], near_ratio: float = 0.2) -> Overlap
 
 
 def duplicate_groups(X: Any, near_ratio: float = 0.2) -> np.ndarray:
-    """A group id per row; exact and near duplicates share the id of their first row.
+    """A group id per row; exact and near duplicates share the id of their group's first row.
 
-    Split by these groups (e.g. ``GroupShuffleSplit``) or keep one row per group, so that no
-    copy of a row ends up on both sides of a split.
+    Near copies chain: if ``a`` is near ``c`` and ``c`` near ``b``, all three are one group even
+    when ``a`` and ``b`` are farther apart (the groups are the connected components of the
+    near-neighbour graph). Split by these groups (e.g. ``GroupShuffleSplit``) or keep one row
+    per group, so that no copy of a row ends up on both sides of a split.
     """
+    from scipy.sparse.csgraph import connected_components
     from sklearn.neighbors import radius_neighbors_graph
 
     arr = as_matrix("X", X)
     threshold = _near_threshold(arr, near_ratio)
     graph = radius_neighbors_graph(arr, radius=max(threshold, 1e-12), include_self=False)
-    groups = np.arange(len(arr))
-    for i in range(len(arr)):  # rows in order: a row joins the group of its earliest neighbour
-        neighbours = graph.indices[graph.indptr[i] : graph.indptr[i + 1]]
-        earlier = neighbours[neighbours < i]
-        if len(earlier):
-            groups[i] = groups[earlier.min()]
-    return groups
+    _, component = connected_components(graph, directed=False)
+    first = np.full(component.max() + 1, len(arr))
+    np.minimum.at(first, component, np.arange(len(arr)))  # each component's earliest row
+    return first[component]
 
 
 # ------------------------------------------------------------------ learning curves

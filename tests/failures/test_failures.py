@@ -39,6 +39,22 @@ def test_duplicate_groups_join_copies():
     assert len(np.unique(groups)) == 50
 
 
+def test_duplicate_groups_follow_a_chain_of_near_copies():
+    from mlliteracy.failures.diagnostics import _near_threshold
+
+    rng = np.random.default_rng(2)
+    base = rng.normal(size=(50, 4))
+    step = 0.7 * _near_threshold(base, 0.2) * np.array([1.0, 0, 0, 0])
+    a = base[5]
+    X = np.vstack([base, a + 2 * step, a + step])  # row 50 = b, far from a; row 51 = c, between
+    limit = _near_threshold(X, 0.2)
+    dist = np.linalg.norm
+    assert dist(X[50] - a) > limit and dist(X[51] - a) < limit and dist(X[51] - X[50]) < limit
+    groups = mll.duplicate_groups(X)
+    assert groups[5] == groups[50] == groups[51] == 5  # b is found through c, whatever the order
+    assert len(np.unique(groups)) == 50
+
+
 def test_psi_hand_computed_and_identical():
     ref = np.array([0.0] * 50 + [1.0] * 50)
     cur = np.array([0.0] * 25 + [1.0] * 75)
