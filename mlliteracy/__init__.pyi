@@ -71,7 +71,8 @@ from .vocabulary import (
 
 # anatomy
 from .anatomy.autopsy import autopsy as autopsy, compare_autopsies as compare_autopsies
-from .anatomy.flops import compare_counters as compare_counters, kaplan_flops as kaplan_flops
+from .anatomy.counters import compare_counters as compare_counters, torchinfo_gaps as torchinfo_gaps
+from .anatomy.flops import kaplan_flops as kaplan_flops
 from .anatomy.onnx import count_onnx as count_onnx, export_onnx as export_onnx
 from .anatomy.picklescan import scan_pickle as scan_pickle
 from .anatomy.safeload import (
@@ -83,7 +84,9 @@ from .anatomy.safeload import (
 from .anatomy.targets import autopsy_target as autopsy_target, identify_weights as identify_weights
 
 # views
+from .views.curves import explain_curves as explain_curves, plot_curves as plot_curves
 from .views.graph import NetronView as NetronView, layer_tree as layer_tree, netron as netron
+from .views.pictures import graph_specimens as graph_specimens
 from .views.weights import (
     weight_explorer as weight_explorer,
     weight_stats as weight_stats,

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,13 @@ from .provenance.hashes import hash_state_dict
 #: A training step costs about three forward passes: one forward, two for the backward
 #: (gradients with respect to activations and to weights). Kaplan et al. (2020) use 6N per token.
 BACKWARD_FACTOR = 3
+
+#: ``train(optimizer=...)`` by name -> (the name its runs record, torch.optim class, its options)
+OPTIMIZERS = {
+    "adam": ("Adam", "Adam", {}),
+    "sgd": ("SGD", "SGD", {}),
+    "sgd_momentum": ("SGD + momentum 0.9", "SGD", {"momentum": 0.9}),
+}
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,9 @@ def train(
     weight_decay: float = 0.0,
     train_subset: int | None = None,
     threads: int = 1,
+    optimizer: str | Callable[..., Any] = "adam",
 ) -> TrainingRun:
-    """Train ``model`` with Adam and cross-entropy, deterministically, tracking the cost.
+    """Train ``model`` with cross-entropy (Adam by default), deterministically, tracking the cost.
 
     Args:
         model: a ``torch.nn.Module`` mapping a batch of ``dataset.X_*`` rows to class logits.
@@ -136,6 +145,9 @@ def train(
             ``torch.manual_seed`` before building it).
         train_subset: use only the first N training examples (to overfit on purpose).
         threads: PyTorch threads during training (fixed so results do not depend on cores).
+        optimizer: ``"adam"``, ``"sgd"``, ``"sgd_momentum"`` (momentum 0.9) or a factory
+            called as ``factory(parameters, lr=lr, weight_decay=weight_decay)``, such as
+            ``torch.optim.RMSprop``.
 
     Returns:
         A :class:`TrainingRun`; ``run.model`` is the trained model.
@@ -145,6 +157,7 @@ def train(
         >>> run.plot()
     """
     _check_train_args(model, dataset, epochs, lr, batch_size, seed, weight_decay, threads)
+    name = _optimizer_name(optimizer)
     X_train, y_train = dataset.X_train, dataset.y_train
     if train_subset is not None:
         ok = isinstance(train_subset, int) and not isinstance(train_subset, bool)
@@ -156,7 +169,7 @@ def train(
         X_train, y_train = X_train[:train_subset], y_train[:train_subset]
     hyper = {
         "epochs": epochs, "lr": lr, "batch_size": batch_size, "seed": seed,
-        "weight_decay": weight_decay, "optimizer": "Adam", "loss": "cross-entropy",
+        "weight_decay": weight_decay, "optimizer": name, "loss": "cross-entropy",
         "train_subset": train_subset,
     }  # fmt: skip
     splits = {
@@ -165,11 +178,11 @@ def train(
         "test": as_tensors(dataset.X_test, dataset.y_test),
     }
     with deterministic(threads):
-        run = _fit(model, splits, hyper)
+        run = _fit(model, splits, hyper, optimizer)
     return run
 
 
-def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any]):
+def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any], optimizer: Any):
     import pandas as pd
     import psutil
     import torch
@@ -181,7 +194,7 @@ def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any]):
         torch.utils.data.TensorDataset(X, y),
         batch_size=hyper["batch_size"], shuffle=True, generator=gen,
     )  # fmt: skip
-    opt = torch.optim.Adam(model.parameters(), lr=hyper["lr"], weight_decay=hyper["weight_decay"])
+    opt = make_optimizer(optimizer, model.parameters(), hyper["lr"], hyper["weight_decay"])
     loss_fn = torch.nn.CrossEntropyLoss()
     proc = psutil.Process()
     peak = proc.memory_info().rss
@@ -236,6 +249,31 @@ def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any]):
         weights_sha256=hash_state_dict(model.state_dict()),
         sizes={k: len(v[1]) for k, v in splits.items()},
     )
+
+
+def make_optimizer(optimizer: Any, parameters: Any, lr: float, weight_decay: float = 0.0):
+    """The ``torch.optim`` optimizer named by ``train(optimizer=...)`` (see :data:`OPTIMIZERS`)."""
+    import torch
+
+    _optimizer_name(optimizer)  # raises for an unknown name
+    if isinstance(optimizer, str):
+        _, cls, options = OPTIMIZERS[optimizer]
+        return getattr(torch.optim, cls)(parameters, lr=lr, weight_decay=weight_decay, **options)
+    opt = optimizer(parameters, lr=lr, weight_decay=weight_decay)
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise MLLError(f"optimizer factory returned {type(opt).__name__}, not a torch.optim."
+                       "Optimizer; pass a factory such as torch.optim.RMSprop")  # fmt: skip
+    return opt
+
+
+def _optimizer_name(optimizer: Any) -> str:
+    if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
+        return OPTIMIZERS[optimizer][0]
+    if callable(optimizer) and not isinstance(optimizer, str):
+        return getattr(optimizer, "__name__", type(optimizer).__name__)
+    names = ", ".join(map(repr, OPTIMIZERS))
+    raise MLLError(f"optimizer={optimizer!r} is not valid; pass {names} or a factory such as "
+                   "torch.optim.RMSprop")  # fmt: skip
 
 
 def evaluate(model: Any, X: Any, y: Any) -> tuple[float, float]:

@@ -95,6 +95,51 @@ def test_bad_arguments_name_themselves(digits, kwargs, word):
         mll.train(mll.DigitsCNN(), [1, 2, 3])
 
 
+def test_optimizer_choice_changes_the_run_and_names_itself(digits):
+    runs = {name: _small_run(digits, epochs=2, optimizer=name, lr=0.05)
+            for name in ("adam", "sgd", "sgd_momentum")}  # fmt: skip
+    assert {n: r.hyperparameters["optimizer"] for n, r in runs.items()} == {
+        "adam": "Adam", "sgd": "SGD", "sgd_momentum": "SGD + momentum 0.9",
+    }  # fmt: skip
+    assert len({r.weights_sha256 for r in runs.values()}) == 3
+    # the default is Adam, the same call as before the argument existed
+    assert _small_run(digits, epochs=2, lr=0.05).weights_sha256 == runs["adam"].weights_sha256
+    assert _small_run(digits, epochs=2, optimizer="sgd", lr=0.05).weights_sha256 == (
+        runs["sgd"].weights_sha256
+    )
+    # optimizer state, exactly: SGD keeps nothing, momentum one number per weight, Adam two
+    # (plus one float32 step counter per parameter tensor: 8 of them)
+    params = runs["sgd"].memory["params"]
+    assert runs["sgd"].memory["optimizer_state"] == 0
+    assert runs["sgd_momentum"].memory["optimizer_state"] == params
+    assert runs["adam"].memory["optimizer_state"] == 2 * params + 8 * 4
+
+
+def test_make_optimizer_builds_what_the_names_promise():
+    from mlliteracy.training import make_optimizer
+
+    weights = [torch.nn.Parameter(torch.zeros(3))]
+    momentum = make_optimizer("sgd_momentum", weights, 0.1)
+    assert type(momentum) is torch.optim.SGD and momentum.defaults["momentum"] == 0.9
+    assert make_optimizer("sgd", weights, 0.1).defaults["momentum"] == 0
+    adam = make_optimizer("adam", weights, 0.1, weight_decay=0.01)
+    assert type(adam) is torch.optim.Adam and adam.defaults["weight_decay"] == 0.01
+
+
+def test_an_optimizer_factory_is_called_with_lr_and_weight_decay(digits):
+    run = _small_run(digits, epochs=1, optimizer=torch.optim.RMSprop)
+    assert run.hyperparameters["optimizer"] == "RMSprop"
+    with pytest.raises(mll.MLLError, match="factory returned list"):
+        _small_run(digits, epochs=1, optimizer=lambda params, lr, weight_decay: [])
+
+
+@pytest.mark.parametrize("bad", ["rmsprop", "Adam", "", None, 3])
+def test_an_unknown_optimizer_is_a_one_line_error(digits, bad):
+    with pytest.raises(mll.MLLError, match=r"optimizer=.* is not valid; pass 'adam', 'sgd'") as err:
+        mll.train(mll.DigitsCNN(), digits, optimizer=bad)
+    assert "\n" not in str(err.value)
+
+
 def test_state_dict_hash_ignores_order_but_sees_every_byte_and_name():
     sd = {"b": torch.arange(3.0), "a": torch.ones(2, 2)}
     h = mll.hash_state_dict(sd)

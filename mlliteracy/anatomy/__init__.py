@@ -4,6 +4,8 @@ counter, model files (safetensors, ONNX, pickles) read without running their cod
 Used by: beginner 01-02, intermediate 02, the autopsy CLI.
 
 Modules:
+- ``counters``: Other counters beside ours (PyTorch's FlopCounterMode, torchinfo) and where
+  each differs: by convention (MACs) or by missed work.
 - ``autopsy``: Model autopsy: parameters, FLOPs/MACs, shapes, memory and structure of any
   PyTorch model.
 - ``flops``: Dispatch-level FLOP counting: every conv, matmul and attention kernel, whatever

@@ -154,9 +154,12 @@ class AutopsyReport:
         }
         return json.loads(json.dumps(data))  # tuples -> lists, proves it serialises
 
-    def report(self) -> str:
-        """The one-page Markdown autopsy report, written for a product manager."""
-        return render_report(self)
+    def report(self, price: Any = None) -> str:
+        """The Markdown report: a page for a product manager, then an engineer appendix.
+
+        ``price``: your machine's hourly USD price (or an ``mll.Price``) adds a dollar floor.
+        """
+        return render_report(self, price)
 
     def __repr__(self) -> str:
         return (

@@ -313,37 +313,3 @@ def kaplan_flops(non_embedding_params: int, n_layer: int, n_ctx: int, d_attn: in
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise MLLError(f"{arg}={value!r} is not valid; pass a non-negative integer")
     return n_ctx * (2 * non_embedding_params + 2 * n_layer * n_ctx * d_attn)
-
-
-def compare_counters(model: torch.nn.Module, inputs: Any) -> Any:
-    """Count one forward pass with PyTorch's own ``FlopCounterMode`` and with mlliteracy.
-
-    Shows live why counters disagree: kernels without a formula (CPU attention, fused fast
-    paths) count as 0 in the raw counter, and some tables report MACs under the name FLOPs.
-
-    Args:
-        model: an ``nn.Module``.
-        inputs: a tensor, tuple of tensors, or dict of keyword tensors.
-
-    Returns:
-        A DataFrame with one row per counter and its gap to mlliteracy's count.
-
-    Example:
-        >>> zm = mll.load_model("bert-base")
-        >>> mll.compare_counters(zm.model, zm.example_input)
-    """
-    import pandas as pd
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.no_grad():
-        ours = trace_model(model, inputs).total_flops
-        with FlopCounterMode(display=False) as raw:
-            call_model(model, inputs)
-    rows = [
-        ("mlliteracy (dispatch-level, every kernel)", ours, "2 per multiply-accumulate"),
-        ("torch FlopCounterMode, raw", raw.get_total_flops(), "kernels without a formula count 0"),
-        ("MACs (torchvision's 'GFLOPS' column, thop)", ours // 2, "1 per multiply-accumulate"),
-    ]
-    frame = pd.DataFrame(rows, columns=["counter", "flops", "convention"])
-    frame["missing vs mlliteracy"] = ours - frame["flops"]
-    return frame.set_index("counter")

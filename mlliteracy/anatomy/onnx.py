@@ -330,14 +330,18 @@ def count_onnx(
     )
 
 
-def export_onnx(model: Any, example_input: Any, path: str | Path, *, opset: int = 17) -> Path:
+def export_onnx(
+    model: Any, example_input: Any, path: str | Path, *, opset: int = 17, dynamic_batch: bool = True
+) -> Path:
     """Export a PyTorch model to ONNX (TorchScript exporter, works offline) and check the file.
 
     Args:
         model: a ``torch.nn.Module``; it is exported in eval mode.
-        example_input: one input tensor with a batch dimension (the batch size stays dynamic).
+        example_input: one input tensor with a batch dimension.
         path: the ``.onnx`` file to write.
         opset: ONNX opset version.
+        dynamic_batch: keep the batch size dynamic (serving); ``False`` fixes every shape, so
+            the exporter folds shape arithmetic into constants (a cleaner graph to look at).
 
     Returns:
         The path written.
@@ -358,6 +362,9 @@ def export_onnx(model: Any, example_input: Any, path: str | Path, *, opset: int 
     path = Path(path)
     if path.suffix != ".onnx":
         raise MLLError(f"path={str(path)!r} does not end in .onnx; pass e.g. 'model.onnx'")
+    if not isinstance(dynamic_batch, bool):
+        raise MLLError(f"dynamic_batch={dynamic_batch!r} is not valid; pass True or False")
+    axes = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None
     path.parent.mkdir(parents=True, exist_ok=True)
     was_training = model.training
     model.eval()
@@ -367,7 +374,7 @@ def export_onnx(model: Any, example_input: Any, path: str | Path, *, opset: int 
             torch.onnx.export(
                 model, (example_input,), str(path), dynamo=False, opset_version=opset,
                 input_names=["input"], output_names=["output"],
-                dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                dynamic_axes=axes,
             )  # fmt: skip
     except Exception as err:
         raise MLLError(f"ONNX export of {type(model).__name__} failed: {err}") from err

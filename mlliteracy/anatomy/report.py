@@ -1,18 +1,47 @@
 """Structure recognition (family, major blocks) and the one-page Markdown autopsy report.
 
+The report has two parts: one page in a product manager's words (what the model is, the
+memory and compute it needs, what that means for latency and price) and an engineer appendix
+(blocks, heaviest layers, roofline verdict, shared weights).
+
 Example:
-    >>> print(mll.autopsy(model, x).report())
+    >>> print(mll.autopsy(model, x).report(price=0.10))
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..cost.pricing import as_price, cost_per_1k_requests
+
 #: Ridge point used for the verdict: an illustrative CPU with ~185 GFLOP/s fp32 GEMM peak (measured
 #: on this project's 2-core machines) and ~20 GB/s memory bandwidth -> ~9 FLOPs per byte.
 RIDGE_FLOPS_PER_BYTE = 9.0
 #: Sustained compute assumed for the lower-bound time in the report (illustrative).
 ASSUMED_FLOPS_PER_S = 100e9
+#: The architecture family in a product manager's words.
+FAMILY_WORDS = {
+    "CNN": "A convolutional neural network (CNN), the usual design for images",
+    "transformer encoder": "A transformer encoder, the usual design for understanding text "
+    "(search, classification, embeddings)",
+    "transformer decoder": "A transformer decoder, the design that generates text "
+    "(chat assistants, autocomplete)",
+    "transformer encoder-decoder": "A transformer encoder-decoder, the usual design for "
+    "turning one text into another (translation, summaries)",
+    "RNN": "A recurrent neural network, which reads a sequence one step at a time",
+    "MLP": "A small fully connected neural network",
+    "other": "A neural network",
+}
+#: What the roofline verdict means, without the roofline (hedged: the ridge is illustrative).
+MEMORY_BOUND_WORDS = (
+    "Most of that time will probably go to moving numbers through memory rather than to "
+    "arithmetic: serving several requests per call (batching) or a smaller number format "
+    "usually helps more than a faster processor."
+)
+COMPUTE_BOUND_WORDS = (
+    "The arithmetic itself is probably the main cost: a processor with more arithmetic power "
+    "(more cores, a GPU) or lower-precision arithmetic (int8) usually speeds it up most."
+)
 
 
 def shape_text(shape: Any) -> str:
@@ -119,18 +148,104 @@ def _human(n: float, unit: str = "") -> str:
     return f"{n:,.0f} {unit}".rstrip()
 
 
-def render_report(rep: Any) -> str:
-    """The one-page Markdown report for a product manager (see ``AutopsyReport.report``)."""
+def plain_count(n: float) -> str:
+    """A count in words for non-specialists: ``2_540_000`` -> ``2.54 million``."""
+    for factor, word in [(1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")]:
+        if abs(n) >= factor:
+            return f"{n / factor:.3g} {word}"
+    return f"{n:,.0f}"
+
+
+def plain_duration(seconds: float) -> str:
+    """``0.0012`` -> ``1.2 ms``; microseconds and seconds where they read better."""
+    if seconds >= 1:
+        return f"{seconds:.3g} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def _megabytes(n: float) -> str:
+    return f"{n / 1e6:,.3g} MB" if n >= 1e5 else f"{n / 1e3:,.3g} kB"
+
+
+def _kind(family: str) -> str:
+    return FAMILY_WORDS.get(family, FAMILY_WORDS["other"])
+
+
+def render_report(rep: Any, price: Any = None) -> str:
+    """The one-page Markdown report (see ``AutopsyReport.report``): a page in a product
+    manager's words, then an engineer appendix with the blocks, layers and roofline terms."""
+    return _pm_page(rep, price) + "\n---\n\n" + _appendix(rep)
+
+
+def _pm_page(rep: Any, price: Any) -> str:
+    sizes = rep.size_bytes
+    floor_s = rep.flops / ASSUMED_FLOPS_PER_S
+    per_second = ASSUMED_FLOPS_PER_S / rep.flops if rep.flops else 0.0
+    memory_bound = rep.intensity < RIDGE_FLOPS_PER_BYTE
     lines = [
         f"# Autopsy report: {rep.name}",
         "",
+        "*For product decisions; the engineer appendix at the end holds the details.*",
+        "",
         "## What it is",
+        f"- {_kind(rep.family)}. It stores **{plain_count(rep.params)}** learned numbers "
+        "(its parameters, or weights).",
+        f"- One request, as measured here, is an input of shape `{shape_text(rep.input_shape)}`;"
+        f" the answer has shape `{shape_text(rep.output_shape)}`.",
+        "",
+        "## What it needs",
+        f"- **Memory for the model:** {_megabytes(sizes['fp32'])} at full precision (fp32), "
+        f"{_megabytes(sizes['fp16'])} at half precision (fp16), {_megabytes(sizes['int8'])} at "
+        "8 bits (int8). Every running copy (each server, or each phone for an app that runs "
+        "on the device) holds this in memory.",
+        f"- **Working memory per request:** up to {_megabytes(rep.activation_bytes)} more for "
+        "the intermediate results (less where the server frees them as it goes).",
+        f"- **Compute per request:** about **{plain_count(rep.flops)}** arithmetic operations "
+        "(FLOPs).",
+        "",
+        "## What it means for latency",
+        f"- A machine sustaining an illustrative {plain_count(ASSUMED_FLOPS_PER_S)} operations "
+        "per second (roughly a small two-core cloud server) needs at least "
+        f"**{plain_duration(floor_s)}** of pure arithmetic per request. Real latency is higher "
+        "(reading the input, moving data, the serving software): measure it before promising "
+        "a number.",
+        "- " + (MEMORY_BOUND_WORDS if memory_bound else COMPUTE_BOUND_WORDS),
+        "- Bigger inputs (longer texts, larger images) cost more compute and more time.",
+        "",
+        "## What it means for price",
+        f"- Cost grows with the compute per request: at that rate one such machine serves at "
+        f"most **{plain_count(per_second)}** requests per second from arithmetic alone.",
+    ]
+    chosen = as_price(price, "price", optional=True)
+    if chosen is None:
+        lines.append(
+            "- Pass your machine's hourly price (`report(price=0.10)`, dollars per hour) to see "
+            "the lowest possible cost per million requests."
+        )
+    else:
+        per_million = cost_per_1k_requests(chosen.usd_per_hour, per_second) * 1000
+        whose = "an illustrative price, check today's" if chosen.illustrative else "your price"
+        lines.append(
+            f"- At ${chosen.usd_per_hour:g} per hour ({chosen.name}; {whose}) that is at least "
+            f"**${per_million:.3g} per million requests**. The real cost is higher: measure "
+            "throughput before quoting."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _appendix(rep: Any) -> str:
+    lines = [
+        "## Engineer appendix",
+        "",
+        "### What it is",
         f"- Architecture family: **{rep.family}**, {len(rep.blocks)} major blocks.",
         f"- Parameters: **{rep.params:,}** ({_human(rep.params)}), "
         f"{rep.trainable_params:,} trainable.",
         f"- Input: `{shape_text(rep.input_shape)}`; output: `{shape_text(rep.output_shape)}`.",
         "",
-        "## Where the compute and the parameters sit",
+        "### Where the compute and the parameters sit",
         f"- One forward pass on this input: **{_human(rep.flops, 'FLOPs')}** "
         f"({_human(rep.macs, 'MACs')}; 1 MAC = 2 FLOPs).",
         "",
@@ -152,13 +267,13 @@ def render_report(rep: Any) -> str:
         + "; ".join(f"`{r.name}` ({r.type}, {r.share:.1%})" for r in top if r.flops)
         + ".",
         "",
-        "## Memory",
+        "### Memory",
         "- Weights: "
         + ", ".join(f"{_human(v, 'B')} in {k}" for k, v in rep.size_bytes.items())
         + ".",
         f"- Activations for this input (all layer outputs): {_human(rep.activation_bytes, 'B')}.",
         "",
-        "## Compute-intensity verdict",
+        "### Compute-intensity verdict",
     ]
     ai = rep.intensity
     bound = "compute-bound" if ai >= RIDGE_FLOPS_PER_BYTE else "memory-bound"
@@ -175,12 +290,12 @@ def render_report(rep: Any) -> str:
         f"- At an illustrative sustained {ASSUMED_FLOPS_PER_S / 1e9:.0f} GFLOP/s, one request "
         f"needs at least {floor_ms:.3g} ms of compute; measure before promising latency.",
         "",
-        "## Shared weights",
+        "### Shared weights",
     ]
     lines += [f"- {s}" for s in rep.shared] or ["- None: every parameter is used by one layer."]
     lines += [
         "",
-        "## Caveats",
+        "### Caveats",
         "- Counts are for the input shape above; longer sequences or larger images cost more.",
         "- FLOPs cover convolutions, matrix multiplies and attention; element-wise work "
         "(activations, normalisation, softmax) is small and not counted.",

@@ -80,7 +80,9 @@ class NetronView:
         )
 
 
-def netron(model_or_path: Any, example_input: Any = None, *, height: int = 600) -> NetronView:
+def netron(
+    model_or_path: Any, example_input: Any = None, *, height: int = 600, dynamic_batch: bool = True
+) -> NetronView:
     """Serve a model in the Netron viewer on 127.0.0.1 (a free port), quietly.
 
     Args:
@@ -88,6 +90,8 @@ def netron(model_or_path: Any, example_input: Any = None, *, height: int = 600) 
             (exported to a temporary ONNX file, which needs ``example_input``).
         example_input: an input batch, only for a module.
         height: IFrame height in pixels.
+        dynamic_batch: for a module, keep the batch size dynamic in the export; ``False``
+            fixes the shapes, so shape arithmetic folds away and the graph is easier to read.
 
     Returns:
         A :class:`NetronView`; it shows as an IFrame, ``.stop()`` ends it (and so does exit).
@@ -108,7 +112,9 @@ def netron(model_or_path: Any, example_input: Any = None, *, height: int = 600) 
             raise MLLError("example_input=None: a module needs an input batch to export to ONNX")
         tmpdir = tempfile.mkdtemp(prefix="mll-netron-")
         name = f"{type(model_or_path).__name__}.onnx"
-        path = export_onnx(model_or_path, example_input, Path(tmpdir) / name)
+        path = export_onnx(
+            model_or_path, example_input, Path(tmpdir) / name, dynamic_batch=dynamic_batch
+        )
     root = logging.getLogger()
     guard = logging.NullHandler()  # netron calls basicConfig when root has no handler
     root.addHandler(guard)

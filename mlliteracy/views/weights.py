@@ -80,8 +80,11 @@ def weight_table(model: Any, reference: Any = None):
 class WeightExplorer:
     """A dropdown of parameter tensors; picking one redraws heatmap, histogram and stats.
 
-    In JupyterLab the live widget shows; exported HTML and GitHub show the static snapshot
-    (stats of every tensor and a picture of the first one) displayed under it.
+    It displays as ONE output whose bundle holds the widget view and, as its ``text/html``
+    fallback, a static snapshot (stats of every tensor and a picture of the first one).
+    JupyterLab shows the live widget when the kernel runs it; where no widget can live (an
+    HTML export, a notebook opened without its kernel) the snapshot shows instead, so a stale
+    copy never sits under a widget that moved on.
     """
 
     def __init__(self, model: Any, reference: Any = None) -> None:
@@ -141,11 +144,12 @@ class WeightExplorer:
     def __repr__(self) -> str:
         return f"WeightExplorer({len(self.params)} tensors, showing {self.dropdown.value!r})"
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import HTML, display
-
-        display(self.widget)
-        display(HTML(self.snapshot_html()))
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """The widget view plus the static snapshot as its ``text/html`` fallback."""
+        bundle = dict(self.widget._repr_mimebundle_())
+        bundle["text/plain"] = repr(self)  # the VBox's own repr is long and cut with an ellipsis
+        bundle["text/html"] = self.snapshot_html()
+        return bundle
 
 
 def weight_explorer(model: Any, reference: Any = None) -> WeightExplorer:

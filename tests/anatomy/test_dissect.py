@@ -232,6 +232,70 @@ def test_report_matches_golden_file():
     assert text == GOLDEN.read_text(encoding="utf-8")
 
 
+def _pm_page(text: str) -> str:
+    page, appendix = text.split("\n---\n", 1)
+    assert appendix.lstrip().startswith("## Engineer appendix")
+    return page
+
+
+def test_report_page_speaks_product_not_roofline():
+    rep = autopsy(Toy().eval(), input_size=(1, 1, 8, 8), name="toy")
+    text = rep.report()
+    page = _pm_page(text)
+    for heading in ("## What it is", "## What it needs", "latency", "price"):
+        assert heading in page
+    # no roofline terms and no module paths on the product manager's page ...
+    for jargon in ("ridge", "intensity", "memory-bound", "compute-bound", "head.1", "`conv`"):
+        assert jargon not in page, jargon
+    assert "4.33 thousand" in page and "13.1 thousand" in page
+    # ... they are all in the engineer appendix
+    assert "ridge point is ~9" in text and "`head.1` (Linear" in text
+    assert "report(price=" in page and "per million requests**" not in page
+
+
+def test_report_price_gives_a_dollar_floor():
+    rep = autopsy(Toy().eval(), input_size=(1, 1, 8, 8), name="toy")
+    page = _pm_page(rep.report(price=3.6))
+    # 13,120 FLOPs at 100 GFLOP/s: 7.62 million requests/s; $3.6/h -> $1.31e-07 per million
+    assert "at most **7.62 million** requests per second" in page
+    assert "At $3.6 per hour (your machine; your price)" in page
+    assert f"**${3.6 / (1e11 / 13_120 * 3600) * 1e6:.3g} per million requests**" in page
+    shown = _pm_page(rep.report(price=mll.ILLUSTRATIVE_PRICES["cpu-2vcpu"]))
+    assert "an illustrative price, check today's" in shown
+    with pytest.raises(MLLError, match="not a price"):
+        rep.report(price="cheap")
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "words"),
+    [
+        (Toy(), (1, 1, 8, 8), "moving numbers through memory"),
+        (nn.Linear(1024, 1024), (512, 1024), "The arithmetic itself is probably the main cost"),
+    ],
+)
+def test_report_latency_advice_follows_the_roofline_both_ways(model, shape, words):
+    rep = autopsy(model.eval(), input_size=shape, name="m")
+    page = _pm_page(rep.report())
+    assert words in page
+    other = "The arithmetic itself" if "memory" in words else "moving numbers through memory"
+    assert other not in page
+    bound = "memory-bound" if "memory" in words else "compute-bound"
+    assert f"**{bound}**" in rep.report()
+
+
+def test_plain_words_for_counts_and_durations():
+    from mlliteracy.anatomy.report import plain_count, plain_duration
+
+    assert [plain_count(n) for n in (999, 38_282, 2_542_856, 3.6e9, 2e12)] == [
+        "999",
+        "38.3 thousand",
+        "2.54 million",
+        "3.6 billion",
+        "2 trillion",
+    ]
+    assert [plain_duration(s) for s in (2.5, 0.00113, 1.31e-7)] == ["2.5 s", "1.13 ms", "0.131 µs"]
+
+
 def test_compare_autopsies_table():
     reps = [autopsy(Toy().eval(), input_size=(1, 1, 8, 8), name=n) for n in ("a", "b")]
     frame = mll.compare_autopsies(reps)

@@ -93,3 +93,13 @@ def test_layer_tree_escapes_html():
 
     html = mll.layer_tree(Evil())._repr_html_()
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_export_with_fixed_shapes(model, tmp_path):
+    path = mll.export_onnx(model, torch.zeros(2, 1, 8, 8), tmp_path / "d.onnx", dynamic_batch=False)
+    dims = onnx.load(path).graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [2, 1, 8, 8] and not dims[0].dim_param
+    dynamic = onnx.load(mll.export_onnx(model, torch.zeros(2, 1, 8, 8), tmp_path / "e.onnx"))
+    assert dynamic.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    with pytest.raises(mll.MLLError, match="dynamic_batch"):
+        mll.export_onnx(model, torch.zeros(1, 1, 8, 8), tmp_path / "f.onnx", dynamic_batch="no")

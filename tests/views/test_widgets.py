@@ -75,3 +75,30 @@ def test_explorer_needs_a_module_with_parameters():
         mll.weight_explorer(torch.nn.ReLU())
     with pytest.raises(mll.MLLError, match=r"torch\.nn\.Module"):
         mll.weight_explorer("model")
+
+
+def test_explorer_displays_one_bundle_widget_with_static_fallback():
+    explorer = mll.weight_explorer(mll.TinyMLP())
+    assert not hasattr(explorer, "_ipython_display_")  # one output, not widget + HTML
+    bundle = explorer._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == explorer.widget.model_id
+    assert bundle["text/html"] == explorer.snapshot_html()
+    assert bundle["text/plain"] == repr(explorer)  # not the VBox repr cut with an ellipsis
+    assert "…" not in bundle["text/plain"]
+
+
+def test_exported_html_falls_back_to_the_snapshot(tmp_path):
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    explorer = mll.weight_explorer(mll.TinyMLP())
+    bundle = explorer._repr_mimebundle_()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("mll.weight_explorer(model)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    nb.cells = [cell]
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    # no widget state saved: nbconvert skips the widget view and shows the static snapshot once
+    assert body.count("every parameter tensor (static snapshot)") == 1
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in body
