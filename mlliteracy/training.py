@@ -106,6 +106,7 @@ class TrainingRun:
             "params + grads + optimizer MB": round(
                 sum(self.memory[k] for k in ("params", "grads", "optimizer_state")) / 1e6, 3
             ),
+            "saved activations MB / step": round(self.memory["saved_activations"] / 1e6, 3),
             "threads": self.hardware["threads"],
         }
 
@@ -235,6 +236,7 @@ def _fit(model: Any, splits: dict[str, Any], hyper: dict[str, Any], optimizer: A
         "optimizer_state": sum(t.numel() * t.element_size() for s in opt.state.values()
                                for t in s.values() if torch.is_tensor(t)),
         "peak_rss_bytes": int(peak),
+        "saved_activations": saved_activation_bytes(model, X[: hyper["batch_size"]]),
     }  # fmt: skip
     return TrainingRun(
         model=model,
@@ -293,6 +295,28 @@ def evaluate(model: Any, X: Any, y: Any) -> tuple[float, float]:
 def forward_flops(model: Any, example_input: Any) -> int:
     """FLOPs of one forward pass (2 per multiply-accumulate), counted by :func:`autopsy`."""
     return int(autopsy(model, example_input).flops)
+
+
+def saved_activation_bytes(model: Any, X: Any) -> int:
+    """Bytes autograd keeps from one forward pass on ``X`` for the backward (the largest view of
+    each storage, weights excluded); eval mode: nothing changes, dropout masks are left out."""
+    import torch
+
+    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    held: dict[int, int] = {}
+
+    def pack(t: Any) -> Any:
+        if (ptr := t.untyped_storage().data_ptr()) not in weights:
+            held[ptr] = max(held.get(ptr, 0), t.numel() * t.element_size())
+        return t
+
+    was_training = model.training
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model.eval()(X.detach()).sum()
+    finally:
+        model.train(was_training)
+    return sum(held.values())
 
 
 def _step_flops(model: Any, X: Any, y: Any) -> int:

@@ -196,3 +196,18 @@ def test_script_reproduces_the_committed_weights_hash():
         pytest.skip("bit-exact weights are promised on the same CPU kind and torch only")
     assert run.weights_sha256 == provenance["weights_sha256"]
     assert fresh["metrics"] == provenance["metrics"]
+
+
+def test_saved_activations_are_counted_per_storage_and_grow_with_the_batch():
+    from mlliteracy.training import saved_activation_bytes
+
+    model = mll.DigitsCNN()
+    before = [p.detach().clone() for p in model.parameters()]
+    got = saved_activation_bytes(model, torch.zeros(32, 1, 8, 8))
+    floats = 32 * (1 * 64 + 16 * 64 + 32 * 64 + 32 * 16 + 64) * 4  # input, ReLUs, pool, hidden
+    indices = 32 * 32 * 16 * 8  # max-pool keeps its int64 argmax indices
+    assert got >= floats + indices  # a conv backend may also keep its unfolded input
+    assert saved_activation_bytes(model, torch.zeros(64, 1, 8, 8)) == 2 * got
+    assert saved_activation_bytes(model, torch.zeros(96, 1, 8, 8)[:32]) == got  # a slice: 32 rows
+    after = list(model.parameters())
+    assert model.training and all(torch.equal(a, b) for a, b in zip(before, after, strict=True))
