@@ -102,7 +102,8 @@ def test_lesson_is_committed_with_clean_outputs(path: Path):
 
 
 # ------------------------------------------------------------------ lesson activities
-#: Lessons whose activities have landed; the others join as their level's issue lands.
+#: Levels where every lesson has activities; a lesson elsewhere is held to the same rules as soon
+#: as it has an answered reference in reference/.
 ACTIVITY_LEVELS = ("start", "beginner")
 REFERENCES = sorted((ROOT / "reference").rglob("*.ipynb"))
 _CHECK_LINE = re.compile(r"^(\w+): (\d+)/(\d+) checks passed", re.M)
@@ -124,8 +125,10 @@ def _outputs_text(cell: dict) -> str:
 def test_lesson_has_three_unanswered_activities(path: Path):
     from mlliteracy.workbook.harness import level_of
 
-    if level_of(path.relative_to(ROOT / "notebooks")) not in ACTIVITY_LEVELS:
-        pytest.skip("this level's activities have not landed yet")
+    reference = ROOT / "reference" / path.relative_to(ROOT / "notebooks")
+    level = level_of(path.relative_to(ROOT / "notebooks"))
+    if level not in ACTIVITY_LEVELS and not reference.exists():
+        pytest.skip("this lesson's activities have not landed yet")
     cells = _activities(_load(path))
     assert len(cells) >= 3, "a lesson needs at least 3 cells tagged `activity`"
     for cell in cells:
