@@ -33,6 +33,7 @@ from .models.nets import (
     DigitsCNN as DigitsCNN,
     TinyMLP as TinyMLP,
     digits_cnn_assets as digits_cnn_assets,
+    digits_cnn_files as digits_cnn_files,
     digits_cnn_provenance as digits_cnn_provenance,
     load_digits_cnn as load_digits_cnn,
 )

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "mlliteracy" / "assets" / "digits_cnn"
+ASSETS = ROOT / "mlliteracy" / "assets" / "digits_cnn_files"  # beside the shipped model
 ONNX_FILE = "model.onnx"
 PICKLE_FILE = "model_full_pickle.pt"
 

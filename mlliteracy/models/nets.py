@@ -157,6 +157,18 @@ def digits_cnn_assets():
     return Path(__file__).resolve().parents[1] / "assets" / "digits_cnn"
 
 
+def digits_cnn_files():
+    """Folder holding the shipped digits CNN as files someone might hand you: ``model.onnx``
+    and ``model_full_pickle.pt`` (a whole-module pickle: a specimen to scan, never to load).
+
+    Kept apart from :func:`digits_cnn_assets`, so the shipped model's folder holds no pickle.
+    Written by ``scripts/export_digits_cnn_files.py`` from the shipped weights.
+    """
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "assets" / "digits_cnn_files"
+
+
 def digits_cnn_provenance() -> dict[str, Any]:
     """The training record shipped beside the DigitsCNN weights (``provenance.json``)."""
     import json

@@ -21,10 +21,9 @@ import mlliteracy as mll
 from mlliteracy.anatomy.picklescan import UnsafeFileError
 
 ROOT = Path(__file__).resolve().parents[2]
-ASSETS = ROOT / "mlliteracy" / "assets" / "digits_cnn"
-SHIPPED = ASSETS / "model.safetensors"
-ONNX = ASSETS / "model.onnx"
-PICKLE = ASSETS / "model_full_pickle.pt"
+SHIPPED = ROOT / "mlliteracy" / "assets" / "digits_cnn" / "model.safetensors"
+ONNX = ROOT / "mlliteracy" / "assets" / "digits_cnn_files" / "model.onnx"
+PICKLE = ROOT / "mlliteracy" / "assets" / "digits_cnn_files" / "model_full_pickle.pt"
 SCRIPT = ROOT / "scripts" / "export_digits_cnn_files.py"
 
 
@@ -84,3 +83,12 @@ def test_the_script_reproduces_the_committed_files(tmp_path):
         assert written[kind].read_bytes() == committed.read_bytes(), (
             f"{committed.name} is stale: run python scripts/export_digits_cnn_files.py"
         )
+
+
+def test_the_specimens_sit_beside_the_shipped_model_not_in_it():
+    assert mll.digits_cnn_files() == ONNX.parent
+    assert sorted(p.name for p in mll.digits_cnn_files().iterdir()) == [ONNX.name, PICKLE.name]
+    assert sorted(p.name for p in mll.digits_cnn_assets().iterdir()) == [
+        "model.safetensors",
+        "provenance.json",
+    ]
