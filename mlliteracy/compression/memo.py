@@ -56,6 +56,7 @@ def build_memo(rec: Any, price: Any = None) -> str:
             usd = cost_per_1k_requests(price.usd_per_hour, rps)
             lines.append(f"- `{name}`: {_num(rps)} requests/s -> ${usd:.3g} per 1000 requests "
                          f"(${usd * 1e6:.3g} per billion)")  # fmt: skip
+    lines += distillation_verdict(f)
     lines += ["", "### Options rejected", ""]
     lines += ["| variant | drop (points) | reason |", "|---|---|---|"]
     for name, why in rec.rejected:
@@ -65,6 +66,11 @@ def build_memo(rec: Any, price: Any = None) -> str:
     if machine:
         lines.append(f"- Measured on one machine: {machine_text(machine)}; timings change "
                      "with the CPU, threads and load.")  # fmt: skip
+    if machine and price is not None:
+        lines.append(f"- The price is for {price.name}; the throughput is this machine's. The $ "
+                     "figures carry over only if the priced machine runs these variants as fast "
+                     "(its CPU features and core count decide that): time them there before "
+                     "committing to a budget.")  # fmt: skip
     if rec.objective in TIMED:
         lines.append(f"- `{rec.objective}` is a timing: re-measure before acting; the pick may "
                      "change between runs when variants are close.")  # fmt: skip
@@ -84,3 +90,28 @@ def build_memo(rec: Any, price: Any = None) -> str:
     lines.append(f"- Accuracy comes from one fixed test split{step}: small drops are within "
                  "the noise of another split or seed.")  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def distillation_verdict(frame: Any) -> list[str]:
+    """Memo lines saying whether distillation beat the same small model trained on hard labels.
+
+    Needs one row of technique ``distillation`` and one of ``small model`` (the same student
+    trained on the labels alone); returns no lines otherwise.
+    """
+    if "technique" not in frame.columns or "accuracy" not in frame.columns:
+        return []
+    kd = frame.index[frame["technique"] == "distillation"]
+    hard = frame.index[frame["technique"] == "small model"]
+    if len(kd) != 1 or len(hard) != 1:
+        return []
+    gain = (frame.loc[kd[0], "accuracy"] - frame.loc[hard[0], "accuracy"]) * 100
+    if gain > 0:
+        verdict = (f"Yes: `{kd[0]}` scores {gain:.2f} points above `{hard[0]}`, the same student "
+                   "trained on the labels alone.")  # fmt: skip
+    else:
+        where = f"{-gain:.2f} points below" if gain < 0 else "the same accuracy as"
+        verdict = (
+            f"No: `{kd[0]}` scores {where} `{hard[0]}`, the same student trained on the labels "
+            "alone: the teacher's soft targets bought nothing on this split."
+        )
+    return ["", "### Did distillation help?", "", verdict]

@@ -299,6 +299,11 @@ def recommend(
         drop = frame.loc[name, "drop_points"]
         if drop > limit + 1e-9:
             rejected.append((name, f"drops {drop:.2f} points (> {limit:g})"))
+        elif frame.loc[name, objective] == best_value:
+            acc, best_acc = frame.loc[name, "accuracy"], frame.loc[chosen, "accuracy"]
+            why = (f"accuracy {acc:.2%} is lower than {best_acc:.2%}" if acc < best_acc
+                   else "the tie goes to the name first in alphabetical order")  # fmt: skip
+            rejected.append((name, f"ties on {objective} {_fmt(best_value)}; {why}"))
         else:
             value = frame.loc[name, objective]
             word = "larger" if lower else "smaller"

@@ -92,4 +92,39 @@ def test_measured_table_and_memo(table):
     assert "int8 static (ORT)" in memo and "at most 5 percentage points" in memo
     assert "per 1000 requests" in memo and "pruned 50%" in memo
     assert "VNNI" in memo or table.machine["vnni"]
+    assert "The price is for" in memo  # a measured machine, a priced one: say how it transfers
     assert table.plot("size_bytes").facts["front"][0] == "int8 static (ORT)"
+
+
+def _students(kd_acc: float, hard_acc: float) -> pd.DataFrame:
+    frame = _synthetic(0, n=3)
+    frame.index = ["fp32", "student (distilled)", "student (hard labels)"]
+    frame["technique"] = ["baseline", "distillation", "small model"]
+    frame.loc["student (distilled)", "accuracy"] = kd_acc
+    frame.loc["student (hard labels)", "accuracy"] = hard_acc
+    frame["drop_points"] = (0.98 - frame["accuracy"]) * 100
+    frame["size_bytes"] = [150_000, 9_728, 9_728]
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("kd", "hard", "says"),
+    [(0.975, 0.965, "Yes: `student (distilled)` scores 1.00 points above"),
+     (0.960, 0.974, "No: `student (distilled)` scores 1.40 points below"),
+     (0.970, 0.970, "No: `student (distilled)` scores the same accuracy as")],
+)  # fmt: skip
+def test_memo_says_whether_distillation_helped(kd, hard, says):
+    rec = mll.recommend(_students(kd, hard), max_drop_points=5, objective="size_bytes")
+    memo = str(rec.memo(price=0.1))
+    assert "### Did distillation help?" in memo and says in memo
+    assert "The price is for" not in memo  # no machine record: nothing to transfer from
+
+
+def test_a_tie_names_the_reason_it_lost():
+    rec = mll.recommend(_students(0.960, 0.974), max_drop_points=5, objective="size_bytes")
+    assert rec.chosen == "student (hard labels)"
+    why = dict(rec.rejected)["student (distilled)"]
+    assert why == "ties on size_bytes 9,728; accuracy 96.00% is lower than 97.40%"
+    even = mll.recommend(_students(0.970, 0.970), max_drop_points=5, objective="size_bytes")
+    assert even.chosen == "student (distilled)"
+    assert "alphabetical" in dict(even.rejected)["student (hard labels)"]
