@@ -210,10 +210,16 @@ from .cost.roofline import (
 )
 
 # failures
+from .failures.ablation import (
+    ablate_fixes as ablate_fixes,
+    duplicate_share as duplicate_share,
+)
 from .failures.cases import (
+    FIXES as FIXES,
     broken_pipeline as broken_pipeline,
     compare_cases as compare_cases,
     fixed_pipeline as fixed_pipeline,
+    repaired_pipeline as repaired_pipeline,
 )
 from .failures.diagnostics import (
     duplicate_groups as duplicate_groups,

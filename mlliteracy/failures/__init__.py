@@ -4,6 +4,8 @@ diagnostics that find them, and distribution drift.
 Used by: intermediate 03, advanced 02.
 
 Modules:
+- ``ablation``: What each fix is worth: one repair at a time on the broken pipeline, and the
+  duplicates' share of the gap between the test score and the audit accuracy.
 - ``cases``: A deliberately broken training pipeline on the digits data, and the same pipeline
   fixed.
 - ``diagnostics``: Diagnostics for broken training pipelines: split overlap, learning curves,

@@ -139,6 +139,116 @@ def _acc(pred: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(pred == truth))
 
 
+#: The five repairs, in the order the lesson diagnoses the faults; ``fixes=`` takes any subset.
+FIXES = ("group split", "train-only fit", "drop flagged labels", "model change", "serving fix")
+
+
+def _check_fixes(fixes: Any) -> frozenset[str]:
+    if isinstance(fixes, str):
+        fixes = (fixes,)
+    try:
+        chosen = frozenset(fixes)
+    except TypeError as err:
+        raise MLLError(f"fixes={fixes!r} must be a list of names from {FIXES}") from err
+    unknown = sorted(chosen - set(FIXES))
+    if unknown:
+        raise MLLError(f"fixes={fixes!r}: {unknown} unknown; choose names from {FIXES}")
+    return chosen
+
+
+def repaired_pipeline(
+    fixes: Any = (),
+    seed: int = 0,
+    noise_rate: float = 0.15,
+    dup_fraction: float = 0.1,
+    name: str | None = None,
+) -> CaseStudy:
+    """The broken pipeline with only the repairs named in ``fixes`` applied (any subset of FIXES).
+
+    ``()`` is :func:`broken_pipeline`, all of :data:`FIXES` is :func:`fixed_pipeline`. The
+    repairs: ``"group split"`` (duplicates grouped, each group on one side of the split),
+    ``"train-only fit"`` (preprocessing fit on training rows only), ``"drop flagged labels"``
+    (rows the label-noise estimate flags are dropped), ``"model change"`` (a regularised
+    logistic regression on the scaled pixels instead of feature selection + an unconstrained
+    tree) and ``"serving fix"`` (serving calls the training code's :func:`train_features`).
+
+    Example:
+        >>> mll.repaired_pipeline(["serving fix"], seed=0).metrics["serve_acc"]
+    """
+    from sklearn.feature_selection import SelectKBest, f_classif
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    chosen = _check_fixes(fixes)
+    _check(seed, noise_rate, dup_fraction)
+    data = _collect(seed, dup_fraction)
+    X, y, origin = train_features(data["X"]), data["y"], data["origin"]
+    planted: dict[str, Any] = {
+        "noise_rate": noise_rate,
+        "fixes": tuple(f for f in FIXES if f in chosen),
+    }
+    if "group split" in chosen:
+        groups = duplicate_groups(X)
+        split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
+        tr, te = next(split.split(X, y, groups))
+        planted["groups"] = len(np.unique(groups))
+    else:  # fault: a random split puts copies on both sides
+        tr, te = train_test_split(np.arange(len(y)), test_size=0.25, random_state=seed)
+    rng = np.random.default_rng(seed + 1)
+    y_noisy, flipped = _flip(y[tr], noise_rate, rng)  # the same vendor labels arrive
+    keep = np.arange(len(tr))
+    if "drop flagged labels" in chosen:
+        noise = label_noise_estimate(X[tr], y_noisy, seed=seed)
+        keep = np.setdiff1d(keep, noise.flagged)
+        planted["flagged_and_dropped"] = len(noise.flagged)
+        planted["flipped_still_in_train"] = int(np.isin(flipped, keep).sum())
+    else:
+        planted["flipped"] = tuple(int(i) for i in flipped)
+    X_train, y_train = X[tr][keep], y_noisy[keep]
+    if "model change" in chosen:
+        preprocess: Any = StandardScaler()
+        clf: Any = LogisticRegression(C=0.1, max_iter=2000)
+    else:  # fault: an unconstrained tree memorises the training rows, wrong labels included
+        preprocess = make_pipeline(StandardScaler(), SelectKBest(f_classif, k=40))
+        clf = DecisionTreeClassifier(random_state=seed)
+    with quiet_single_thread():
+        if "train-only fit" in chosen:
+            preprocess.fit(X_train, y_train)
+        else:  # fault: preprocessing fit on every row, test included
+            preprocess.fit(np.vstack([X_train, X[te]]), np.concatenate([y_train, y[te]]))
+        clf.fit(preprocess.transform(X_train), y_train)
+    serve_fixed = "serving fix" in chosen
+    X_serve = (train_features if serve_fixed else broken_serving_features)(data["X_audit"])
+    planted.update({
+        "duplicates_added": data["n_dup"],
+        "test_rows_with_copy_in_train": int(np.isin(origin[te], origin[tr]).sum()),
+        "serve_scale": TRAIN_SCALE if serve_fixed else SERVE_SCALE_BROKEN,
+        "train_scale": TRAIN_SCALE,
+        "preprocess_fit_on": "train" if "train-only fit" in chosen else "train + test",
+    })  # fmt: skip
+    label = name or ("broken" if not chosen else "fixed" if chosen == set(FIXES) else
+                     " + ".join(planted["fixes"]))  # fmt: skip
+    case_kw = dict(X_train=X_train, y_train=y_train, X_test=X[te], y_test=y[te],
+                   X_serve=X_serve, y_serve=data["y_audit"], preprocess=preprocess,
+                   classifier=clf)  # fmt: skip
+    case = CaseStudy(label, metrics={}, planted=planted, **case_kw)
+    with quiet_single_thread():
+        metrics = _metrics(case, train_features(data["X_audit"]))
+    return CaseStudy(label, metrics=metrics, planted=planted, **case_kw)
+
+
+def _metrics(case: CaseStudy, X_audit_right: np.ndarray) -> dict[str, float]:
+    return {
+        "train_acc": _acc(case.predict(case.X_train), case.y_train),
+        "test_acc": _acc(case.predict(case.X_test), case.y_test),
+        "audit_acc": _acc(case.predict(X_audit_right), case.y_serve),
+        "serve_acc": _acc(case.predict(case.X_serve), case.y_serve),
+    }
+
+
 def broken_pipeline(
     seed: int = 0, noise_rate: float = 0.15, dup_fraction: float = 0.1
 ) -> CaseStudy:
@@ -155,51 +265,11 @@ def broken_pipeline(
     Example:
         >>> mll.broken_pipeline(seed=0).metrics
     """
-    from sklearn.feature_selection import SelectKBest, f_classif
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.tree import DecisionTreeClassifier
-
-    _check(seed, noise_rate, dup_fraction)
-    data = _collect(seed, dup_fraction)
-    X, y, origin = train_features(data["X"]), data["y"], data["origin"]
-    tr, te = train_test_split(np.arange(len(y)), test_size=0.25, random_state=seed)
-    rng = np.random.default_rng(seed + 1)
-    y_train, flipped = _flip(y[tr], noise_rate, rng)
-    # fault: preprocessing fit on every row, test included
-    preprocess = make_pipeline(StandardScaler(), SelectKBest(f_classif, k=40))
-    with quiet_single_thread():
-        preprocess.fit(np.vstack([X[tr], X[te]]), np.concatenate([y_train, y[te]]))
-        clf = DecisionTreeClassifier(random_state=seed).fit(preprocess.transform(X[tr]), y_train)
-    X_serve = broken_serving_features(data["X_audit"])
-    case_kw = dict(X_train=X[tr], y_train=y_train, X_test=X[te], y_test=y[te],
-                   X_serve=X_serve, y_serve=data["y_audit"], preprocess=preprocess,
-                   classifier=clf)  # fmt: skip
-    shared = np.isin(origin[te], origin[tr])
-    planted = {
-        "noise_rate": noise_rate, "flipped": tuple(int(i) for i in flipped),
-        "duplicates_added": data["n_dup"], "test_rows_with_copy_in_train": int(shared.sum()),
-        "serve_scale": SERVE_SCALE_BROKEN, "train_scale": TRAIN_SCALE,
-        "preprocess_fit_on": "train + test",
-    }  # fmt: skip
-    case = CaseStudy("broken", metrics={}, planted=planted, **case_kw)
-    with quiet_single_thread():
-        metrics = _metrics(case, train_features(data["X_audit"]))
-    return CaseStudy("broken", metrics=metrics, planted=planted, **case_kw)
-
-
-def _metrics(case: CaseStudy, X_audit_right: np.ndarray) -> dict[str, float]:
-    return {
-        "train_acc": _acc(case.predict(case.X_train), case.y_train),
-        "test_acc": _acc(case.predict(case.X_test), case.y_test),
-        "audit_acc": _acc(case.predict(X_audit_right), case.y_serve),
-        "serve_acc": _acc(case.predict(case.X_serve), case.y_serve),
-    }
+    return repaired_pipeline((), seed, noise_rate, dup_fraction)
 
 
 def fixed_pipeline(seed: int = 0, noise_rate: float = 0.15, dup_fraction: float = 0.1) -> CaseStudy:
-    """The same collected rows, with each fault repaired.
+    """The same collected rows, with each fault repaired (every one of :data:`FIXES`).
 
     Duplicates are grouped (exact and near) and each group kept on one side of the split;
     preprocessing is fit on training rows only; rows the label-noise estimate flags are
@@ -209,37 +279,7 @@ def fixed_pipeline(seed: int = 0, noise_rate: float = 0.15, dup_fraction: float 
     Example:
         >>> mll.fixed_pipeline(seed=0).metrics["serve_acc"]
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupShuffleSplit
-    from sklearn.preprocessing import StandardScaler
-
-    _check(seed, noise_rate, dup_fraction)
-    data = _collect(seed, dup_fraction)
-    X, y = train_features(data["X"]), data["y"]
-    groups = duplicate_groups(X)
-    split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
-    tr, te = next(split.split(X, y, groups))
-    rng = np.random.default_rng(seed + 1)
-    y_noisy, flipped = _flip(y[tr], noise_rate, rng)  # the same vendor labels arrive
-    noise = label_noise_estimate(X[tr], y_noisy, seed=seed)
-    keep = np.setdiff1d(np.arange(len(tr)), noise.flagged)
-    X_train, y_train = X[tr][keep], y_noisy[keep]
-    with quiet_single_thread():
-        preprocess = StandardScaler().fit(X_train)
-        clf = LogisticRegression(C=0.1, max_iter=2000).fit(preprocess.transform(X_train), y_train)
-    X_audit = train_features(data["X_audit"])
-    planted = {
-        "noise_rate": noise_rate, "flagged_and_dropped": len(noise.flagged),
-        "flipped_still_in_train": int(np.isin(flipped, keep).sum()),
-        "groups": len(np.unique(groups)), "preprocess_fit_on": "train",
-    }  # fmt: skip
-    case_kw = dict(X_train=X_train, y_train=y_train, X_test=X[te], y_test=y[te],
-                   X_serve=X_audit, y_serve=data["y_audit"], preprocess=preprocess,
-                   classifier=clf)  # fmt: skip
-    case = CaseStudy("fixed", metrics={}, planted=planted, **case_kw)
-    with quiet_single_thread():
-        metrics = _metrics(case, X_audit)
-    return CaseStudy("fixed", metrics=metrics, planted=planted, **case_kw)
+    return repaired_pipeline(FIXES, seed, noise_rate, dup_fraction)
 
 
 def compare_cases(*cases: CaseStudy) -> pd.DataFrame:
