@@ -168,6 +168,10 @@ from .compression.quantize import (
     quantize_static_int8 as quantize_static_int8,
     torch_variant as torch_variant,
 )
+from .compression.text_variants import (
+    minilm_variant as minilm_variant,
+    sentiment_task as sentiment_task,
+)
 from .compression.tradeoffs import (
     machine_facts as machine_facts,
     measure_variants as measure_variants,
@@ -223,9 +227,11 @@ from .failures.cases import (
 )
 from .failures.diagnostics import (
     duplicate_groups as duplicate_groups,
+    explain_learning_curves as explain_learning_curves,
     fitted_on_train_only as fitted_on_train_only,
     label_noise_estimate as label_noise_estimate,
     learning_curves as learning_curves,
+    plot_learning_curves as plot_learning_curves,
     split_overlap as split_overlap,
 )
 from .failures.drift import (

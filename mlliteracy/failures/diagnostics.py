@@ -19,6 +19,7 @@ import numpy as np
 from .._core import html as _html
 from .._core.checks import as_matrix
 from .._core.errors import MLLError
+from .._core.expect import Verdict
 from .._core.figures import FigurePNG
 
 if TYPE_CHECKING:
@@ -153,6 +154,10 @@ def duplicate_groups(X: Any, near_ratio: float = 0.2) -> np.ndarray:
 # ------------------------------------------------------------------ learning curves
 
 
+#: Curves "meet" when train and validation scores at the largest size differ by less than this.
+MEET_GAP = 0.05
+
+
 @dataclass(frozen=True)
 class LearningCurves:
     """Training and validation score as the training set grows."""
@@ -166,24 +171,41 @@ class LearningCurves:
         """Train minus validation score with all the training data."""
         return float(self.frame["gap"].iloc[-1])
 
-    def overfits(self, tolerance: float = 0.05) -> bool:
+    def overfits(self, tolerance: float = MEET_GAP) -> bool:
         """True when the final train/validation gap exceeds ``tolerance``."""
         return self.final_gap > tolerance
 
+    def meet(self, threshold: float = MEET_GAP) -> bool:
+        """True when train and validation scores at the largest size differ by < ``threshold``."""
+        return abs(self.final_gap) < threshold
+
+    def verdict(self, threshold: float = MEET_GAP) -> Verdict:
+        """Say whether the curves meet at the largest size (outcome meet, apart or below)."""
+        last = self.frame.iloc[-1]
+        at = (
+            f"at {int(last.n_train)} training rows, train {last.train_score:.3f} and "
+            f"validation {last.val_score:.3f} differ by {abs(self.final_gap):.3f}"
+        )
+        if self.meet(threshold):
+            outcome, text = "meet", f"its curves **meet**: {at}, under {threshold}."
+        elif self.final_gap > 0:
+            outcome = "apart"
+            text = (
+                f"its curves **stay apart**: {at}, at least {threshold}. It scores far better on "
+                "rows it trained on than on new ones: overfitting."
+            )
+        else:
+            outcome = "below"
+            text = (
+                f"its curves **stay apart**, training below validation: {at}, at least "
+                f"{threshold}. The training rows are harder than the validation rows (wrong "
+                "labels in training, for instance), not an overfit."
+            )
+        return Verdict(f"{self.model}: {text}", outcome=outcome)
+
     def plot(self) -> FigurePNG:
         """Both curves as a figure (shows as PNG in Jupyter; ``.figure`` is matplotlib's)."""
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(6, 3.5))
-        ax = fig.add_subplot()
-        ax.plot(self.frame["n_train"], self.frame["train_score"], "o-", label="train")
-        ax.plot(self.frame["n_train"], self.frame["val_score"], "o-", label="validation")
-        ax.set_xlabel("training rows")
-        ax.set_ylabel("accuracy")
-        ax.set_title(f"learning curves: {self.model}")
-        ax.legend()
-        ax.grid(alpha=0.3)
-        return FigurePNG(fig, f"learning curves of {self.model}")
+        return plot_learning_curves(self)
 
     def __repr__(self) -> str:
         return f"LearningCurves({self.model}, final_gap={self.final_gap:.3f})"
@@ -197,6 +219,44 @@ class LearningCurves:
         return _html.table(["n_train", "train", "validation", "gap"], rows, caption=cap)
 
 
+def plot_learning_curves(*curves: LearningCurves) -> FigurePNG:
+    """The train and validation curves of one or more models, one panel each, same y axis.
+
+    Example:
+        >>> mll.plot_learning_curves(tree_curves, logreg_curves)
+    """
+    from matplotlib.figure import Figure
+
+    if not curves or not all(isinstance(c, LearningCurves) for c in curves):
+        raise MLLError("pass one or more results of mll.learning_curves(...)")
+    fig = Figure(figsize=(4.6 * len(curves), 3.4))
+    axes = fig.subplots(1, len(curves), sharey=True, squeeze=False)[0]
+    for ax, c in zip(axes, curves, strict=True):
+        ax.plot(c.frame["n_train"], c.frame["train_score"], "o-", label="train")
+        ax.plot(c.frame["n_train"], c.frame["val_score"], "o-", label="validation")
+        ax.set_xlabel("training rows")
+        ax.set_title(c.model)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("accuracy")
+    axes[0].legend()
+    fig.tight_layout()
+    title = "learning curves of " + ", ".join(c.model for c in curves)
+    return FigurePNG(fig, title, {"models": [c.model for c in curves]})
+
+
+def explain_learning_curves(*curves: LearningCurves, threshold: float = MEET_GAP) -> Verdict:
+    """One sentence per model: do its curves meet at the largest size (outcomes joined by ``,``).
+
+    Example:
+        >>> mll.explain_learning_curves(tree_curves, logreg_curves)
+    """
+    if not curves or not all(isinstance(c, LearningCurves) for c in curves):
+        raise MLLError("pass one or more results of mll.learning_curves(...)")
+    verdicts = [c.verdict(threshold) for c in curves]
+    text = "\n".join(f"- {v.text}" for v in verdicts)
+    return Verdict(text, outcome=",".join(v.outcome for v in verdicts))
+
+
 def learning_curves(
     model: Any,
     X_train: Any,
@@ -205,13 +265,18 @@ def learning_curves(
     y_val: Any,
     fractions: Sequence[float] = (0.1, 0.25, 0.5, 0.75, 1.0),
     seed: int = 0,
+    name: str | None = None,
 ) -> LearningCurves:
-    """Fit a fresh copy of ``model`` on growing random subsets; score on train and validation.
+    """Fit fresh copies of ``model`` on growing random subsets; score on them and on validation.
+
+    scikit-learn's ``learning_curve`` does the work, with one predefined split: the subsets
+    come from the training rows and every fit is scored on the same validation rows.
+    ``name`` labels the result (default: the model's class name).
 
     Example:
         >>> mll.learning_curves(DecisionTreeClassifier(), Xtr, ytr, Xva, yva).final_gap
     """
-    from sklearn.base import clone
+    from sklearn.model_selection import PredefinedSplit, learning_curve
 
     if not hasattr(model, "fit") or not hasattr(model, "score"):
         raise MLLError(f"model={model!r} needs fit() and score(): pass a scikit-learn estimator")
@@ -219,17 +284,19 @@ def learning_curves(
     yt, yv = np.asarray(y_train), np.asarray(y_val)
     if not fractions or any(not 0 < f <= 1 for f in fractions):
         raise MLLError(f"fractions={fractions!r} must be numbers in (0, 1], e.g. (0.25, 1.0)")
-    order = np.random.default_rng(seed).permutation(len(Xt))
-    rows = []
-    for frac in sorted(fractions):
-        idx = order[: max(2, round(frac * len(Xt)))]
-        with quiet_single_thread():
-            fitted = clone(model).fit(Xt[idx], yt[idx])
-            tr, va = fitted.score(Xt[idx], yt[idx]), fitted.score(Xv, yv)
-        rows.append({"n_train": len(idx), "train_score": tr, "val_score": va, "gap": tr - va})
+    if len(yt) != len(Xt) or len(yv) != len(Xv):
+        raise MLLError("y_train and y_val need one label per row of X_train and X_val")
+    fold = np.concatenate([np.full(len(Xt), -1), np.zeros(len(Xv), dtype=int)])
+    with quiet_single_thread():
+        sizes, train, val = learning_curve(
+            model, np.vstack([Xt, Xv]), np.concatenate([yt, yv]), train_sizes=sorted(fractions),
+            cv=PredefinedSplit(fold), shuffle=True, random_state=seed,
+        )  # fmt: skip
     import pandas as pd
 
-    return LearningCurves(pd.DataFrame(rows), type(model).__name__)
+    frame = pd.DataFrame({"n_train": sizes, "train_score": train[:, 0], "val_score": val[:, 0]})
+    frame["gap"] = frame["train_score"] - frame["val_score"]
+    return LearningCurves(frame, name or type(model).__name__)
 
 
 # ------------------------------------------------------------------ label noise

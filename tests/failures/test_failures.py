@@ -117,7 +117,44 @@ def test_learning_curves_show_the_overfit(broken, fixed):
         LogisticRegression(C=0.1, max_iter=2000), fixed.X_train, fixed.y_train,
         fixed.X_test, fixed.y_test, fractions=(0.5, 1.0),
     )  # fmt: skip
-    assert not lr.overfits()
+    assert not lr.overfits() and lr.meet() and lr.verdict().outcome == "meet"
+
+
+def _curves(train, val, name="m"):
+    import pandas as pd
+
+    from mlliteracy.failures.diagnostics import LearningCurves
+
+    frame = pd.DataFrame({"n_train": [100, 400], "train_score": train, "val_score": val})
+    frame["gap"] = frame["train_score"] - frame["val_score"]
+    return LearningCurves(frame, name)
+
+
+@pytest.mark.parametrize(
+    ("train", "val", "outcome", "words"),
+    [
+        ([1.0, 0.99], [0.6, 0.73], "apart", "overfitting"),
+        ([0.9, 0.93], [0.8, 0.95], "meet", "**meet**"),
+        ([0.8, 0.82], [0.85, 0.95], "below", "training below validation"),
+    ],
+)
+def test_learning_curve_verdict_outcomes(train, val, outcome, words):
+    curves = _curves(train, val)
+    verdict = curves.verdict()
+    assert verdict.outcome == outcome and words in verdict.text
+    assert curves.meet() is (outcome == "meet")
+    assert "at 400 training rows" in verdict.text
+
+
+def test_explain_and_plot_several_curves():
+    a, b = _curves([1.0, 0.99], [0.6, 0.73], "tree"), _curves([0.9, 0.93], [0.8, 0.95], "lr")
+    verdict = mll.explain_learning_curves(a, b)
+    assert verdict.outcome == "apart,meet" and verdict.text.startswith("- tree:")
+    figure = mll.plot_learning_curves(a, b)
+    assert figure.facts["models"] == ["tree", "lr"]
+    assert figure._repr_png_().startswith(b"\x89PNG")
+    with pytest.raises(mll.MLLError, match="learning_curves"):
+        mll.plot_learning_curves()
 
 
 def test_train_serve_skew_is_detected(broken, fixed):
