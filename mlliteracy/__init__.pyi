@@ -168,10 +168,6 @@ from .compression.quantize import (
     quantize_static_int8 as quantize_static_int8,
     torch_variant as torch_variant,
 )
-from .compression.text_variants import (
-    minilm_variant as minilm_variant,
-    sentiment_task as sentiment_task,
-)
 from .compression.tradeoffs import (
     machine_facts as machine_facts,
     measure_variants as measure_variants,
