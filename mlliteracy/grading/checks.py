@@ -123,8 +123,14 @@ class CheckResult:
         if self.hidden_pending:
             lines.append(f"  + {self.hidden_pending} hidden check(s) run when graded")
         if self.review:
-            lines.append("  an instructor also reads this answer")
+            lines.append(f"  {self._review_note}")
         return "\n".join(lines)
+
+    @property
+    def _review_note(self) -> str:
+        if self.points == 0:
+            return "no automatic points: an instructor reads and scores this answer"
+        return "an instructor also reads this answer"
 
     def _repr_html_(self) -> str:
         rows = [
@@ -143,7 +149,7 @@ class CheckResult:
         if self.hidden_pending:
             notes.append(f"{self.hidden_pending} hidden check(s) run when graded")
         if self.review:
-            notes.append("an instructor also reads this answer")
+            notes.append(self._review_note)
         return out + "".join(f"<p>{_html.esc(n)}</p>" for n in notes)
 
 

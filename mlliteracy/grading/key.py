@@ -11,6 +11,7 @@ An answer key is a Python literal written in the solution notebook between the
 canonicalised first), so the sealed key in ``exercises/`` shows criteria names, hints and points,
 never an expected value. Tolerances are expressed as significant digits (``"sig": 3``).
 A lesson's key says ``"graded": False``: its activities give feedback and carry no points.
+A question with ``"points": 0`` and a ``"review"`` note gives feedback and is scored by a person.
 
 Example:
     >>> sealed = seal(compile_key(KEY))
@@ -132,8 +133,12 @@ def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[
     if not isinstance(q, dict):
         raise MLLError(f"{where}={type(q).__name__} must be a dict with points/answer/criteria")
     points = q.get("points", None if graded else 1)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-        raise MLLError(f"{where}: points={points!r} must be a positive number")
+    number = isinstance(points, (int, float)) and not isinstance(points, bool)
+    if not number or points < 0 or (points == 0 and not q.get("review")):
+        raise MLLError(
+            f"{where}: points={points!r} must be a positive number "
+            "(0 only with a 'review' note: an instructor scores the answer)"
+        )
     answer = q.get("answer")
     if not isinstance(answer, str) or not _IDENT.match(answer):
         raise MLLError(f"{where}: answer={answer!r} must name the variable holding the answer")

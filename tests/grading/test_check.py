@@ -270,3 +270,16 @@ def test_between_needs_low_and_high():
     }
     with pytest.raises(MLLError, match=r"between=\[2, 1\] must be \[low, high\]"):
         compile_key(bad)
+
+
+def test_zero_points_only_for_an_answer_a_person_scores():
+    question = {"points": 0, "answer": "a", "criteria": [{"name": "says x", "mentions": "x"}]}
+    with pytest.raises(MLLError, match="points=0 must be a positive number"):
+        compile_key({"name": "x", "questions": {"q": question}})
+    with pytest.raises(MLLError, match="points=-1"):
+        compile_key({"name": "x", "questions": {"q": {**question, "points": -1, "review": "r"}}})
+    key = compile_key({"name": "x", "questions": {"q": {**question, "review": "read it"}}})
+    result = score_question("x", "q", key["questions"]["q"], "it says x", {})
+    assert result.passed == 1 and result.score == 0 and result.review
+    assert "no automatic points: an instructor reads and scores" in repr(result)
+    assert "no automatic points" in result._repr_html_()

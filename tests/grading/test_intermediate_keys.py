@@ -1,0 +1,251 @@
+"""Fair grading in the intermediate exercises: each key scored with the grader's own function.
+
+Graded answers are facts the learner measures (never a value the parameters cell or the
+question text gives away); free text earns no automatic points and is flagged for a person.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.grading.assign import read_key
+from mlliteracy.grading.checks import CheckResult, score_question, to_plain
+from mlliteracy.grading.grade import _Key, _row, score_answers
+from mlliteracy.grading.key import PLAIN_KINDS, compile_key, key_hash
+
+ROOT = Path(__file__).resolve().parents[2]
+EXERCISES = ("bottleneck_analysis", "cost_memo")
+FORMAT_KINDS = ("type", "length", "min_words")
+PROSE = {
+    "bottleneck_analysis": "q5_diagnosis",
+    "cost_memo": "q7_memo",
+}
+
+
+def _solution(name: str) -> dict[str, Any]:
+    path = ROOT / "solutions" / "intermediate" / f"{name}.ipynb"
+    return json.loads(path.read_text("utf-8"))
+
+
+def _key(name: str) -> dict[str, Any]:
+    return compile_key(read_key(_solution(name)))
+
+
+def _parameters(name: str) -> dict[str, Any]:
+    """The literal values assigned in the exercise's `parameters` cell."""
+    cell = next(
+        c for c in _solution(name)["cells"] if "parameters" in c["metadata"].get("tags", [])
+    )
+    values = {}
+    for node in ast.parse("".join(cell["source"])).body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                names = target.elts if isinstance(target, ast.Tuple) else [target]
+                for n in names:
+                    values[n.id] = None
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            flat = value if isinstance(value, tuple) else (value,)
+            for n, v in zip(names, flat, strict=False):
+                values[n.id] = v
+    return values
+
+
+def score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
+    """Score ``answer`` on every criterion, hidden ones included (as the grader does)."""
+    key = _key(name)
+    plain = {k: to_plain(v) for k, v in variables.items()}
+    return score_question(key["name"], qid, key["questions"][qid], to_plain(answer), plain)
+
+
+def full(result: CheckResult) -> bool:
+    return result.passed == len(result.criteria) and result.score == result.points
+
+
+# ------------------------------------------------------------------ free text: a person scores it
+@pytest.mark.parametrize(("name", "qid"), PROSE.items())
+def test_free_text_earns_no_automatic_points_and_is_flagged(name, qid):
+    q = _key(name)["questions"][qid]
+    assert q["points"] == 0 and q.get("review")
+    others = [p["points"] for k, p in _key(name)["questions"].items() if k != qid]
+    assert all(p > 0 for p in others)
+
+
+@pytest.mark.parametrize(("name", "qid"), PROSE.items())
+def test_a_flagged_answer_lands_in_the_gradebooks_review_column(name, qid):
+    compiled = _key(name)
+    key = _Key(compiled["name"], compiled, key_hash(compiled))
+    answer = compiled["questions"][qid]["answer"]
+    results = score_answers(key, {answer: "Some prose an instructor must read."})
+    row = _row("learner", "sha", key, "graded", "", results)
+    assert row["needs_review"] == qid and row[qid] == 0
+    blank = _row("learner", "sha", key, "graded", "", score_answers(key, {}))
+    assert blank["needs_review"] == ""
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_graded_questions_carry_no_format_only_criteria(name):
+    for qid, q in read_key(_solution(name))["questions"].items():
+        kinds = [k for c in q["criteria"] for k in PLAIN_KINDS if k in c]
+        if q["points"]:
+            assert not set(kinds) & set(FORMAT_KINDS), f"{qid} earns points for format: {kinds}"
+
+
+def _secret_texts(values: list[Any]) -> list[str]:
+    """Expected values as they could appear in a hint (names, and numbers of 2+ digits)."""
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            out.append(v.casefold())
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 10:
+            out.append(str(int(v)))
+    return out
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_hint_states_a_method_not_a_value(name):
+    for qid, q in read_key(_solution(name))["questions"].items():
+        for c in q["criteria"]:
+            expected = c.get("equals", c.get("one_of"))
+            secrets = _secret_texts(expected if isinstance(expected, list) else [expected])
+            for hint in (c.get("hint", ""), c.get("hint2", "")):
+                plain = hint.casefold().replace(",", "")
+                assert not any(v in plain for v in secrets), (qid, hint)
+
+
+# ------------------------------------------------------------------ bottleneck analysis
+SALAD = (
+    "reload reloads reloading model loads 512 inference mode autograd batching batch "
+    "74 95.5% 0.955 padding dynamic load once vectorised words words words words words "
+) * 3
+
+
+def test_bottleneck_keyword_salad_scores_nothing():
+    result = score(
+        "bottleneck_analysis", "q5_diagnosis", SALAD, uniform_calls=74, padding_share=0.955078125
+    )
+    assert result.passed == len(result.criteria)  # the feedback is satisfied ...
+    assert result.score == 0 and result.review  # ... and still earns nothing by itself
+
+
+def test_bottleneck_graded_answers_are_not_the_parameters():
+    values = _parameters("bottleneck_analysis").values()
+    params = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+    plain = read_key(_solution("bottleneck_analysis"))
+    for qid, q in plain["questions"].items():
+        if q["points"] == 0:
+            continue
+        for c in q["criteria"]:
+            expected = c.get("equals", c.get("one_of"))
+            values = expected if isinstance(expected, list) else [expected]
+            numbers = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+            assert not numbers & params, f"{qid} answers with a parameter: {numbers & params}"
+
+
+def test_bottleneck_token_answers_match_the_tokenizer():
+    params = _parameters("bottleneck_analysis")
+    tokenizer = mll.shared_tokenizer()
+    texts = [str(t) for t in mll.load_tweets(seed=0).X_test[: params["N_AGREE"]]]
+    lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
+    padding = {
+        "dynamic_tokens": lengths[0],
+        "padding_share": (512 - lengths[0]) / 512,
+        "longest_tokens": max(lengths),
+    }
+    assert full(score("bottleneck_analysis", "q3_padding", padding))
+    batch = params["BATCH"]
+
+    def positions(ls: list[int]) -> int:
+        return sum(
+            len(ls[i : i + batch]) * max(ls[i : i + batch]) for i in range(0, len(ls), batch)
+        )
+
+    answer = {
+        "one at a time": sum(lengths),
+        "in arrival order": positions(lengths),
+        "sorted by length": positions(sorted(lengths)),
+    }
+    assert answer["sorted by length"] < answer["in arrival order"]
+    assert full(score("bottleneck_analysis", "q4_batch_tokens", answer))
+    padded_to_max = {**answer, "in arrival order": 512 * len(texts)}
+    assert score("bottleneck_analysis", "q4_batch_tokens", padded_to_max).passed == 2
+
+
+def test_bottleneck_random_fills_reject_the_model_loads():
+    loads = _parameters("bottleneck_analysis")["N_PROFILE"]
+    assert (
+        score("bottleneck_analysis", "q2_random_fills", {"naive": loads, "load once": 0}).passed
+        == 1
+    )
+
+
+# ------------------------------------------------------------------ cost memo
+def _deterministic_table() -> Any:
+    """The cost memo's table, its machine-independent columns (sizes of the saved files)."""
+    import pandas as pd
+
+    rows = {  # variant: size_bytes, drop_points, accuracy, nonzero_params, flops
+        "fp32": (153_792, 0.0, 0.981481, 38_282, 675_072),
+        "int8 static": (48_597, 0.0, 0.981481, 38_282, 675_072),
+        "pruned 30%": (153_792, 0.0, 0.981481, 26_835, 675_072),
+        "channels (4, 8)": (37_608, 1.8519, 0.962963, 9_242, 59_136),
+        "student": (9_728, 4.4444, 0.937037, 2_314, 13_632),
+    }
+    columns = ["size_bytes", "drop_points", "accuracy", "nonzero_params", "flops"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+
+
+def test_cost_memo_budget_answers_are_what_recommend_picks_on_the_filtered_table():
+    params = _parameters("cost_memo")
+    frame = _deterministic_table()
+    fits = frame[frame["size_bytes"] <= params["BUDGET_BYTES"]]
+    rule = {"max_drop_points": params["MAX_DROP"], "objective": "nonzero_params"}
+    answer = {
+        "fits": sorted(fits.index),
+        "pick": mll.recommend(fits, **rule).chosen,
+        "pick without the file budget": mll.recommend(frame, **rule).chosen,
+        "pick without the accuracy limit": mll.recommend(
+            fits, max_drop_points=100, objective="nonzero_params"
+        ).chosen,
+    }
+    assert full(score("cost_memo", "q5_budget", answer))
+    # both constraints bind: dropping either one changes the pick
+    assert answer["pick"] not in (
+        answer["pick without the file budget"],
+        answer["pick without the accuracy limit"],
+    )
+    unfiltered = {**answer, "pick": answer["pick without the file budget"]}  # budget ignored
+    assert score("cost_memo", "q5_budget", unfiltered).passed == 3
+
+
+def test_cost_memo_price_follows_the_formula_and_catches_unit_slips():
+    params = _parameters("cost_memo")
+    price, gflops = params["PRICE_PER_HOUR"], params["SUSTAINED_GFLOPS"]
+    flops = int(_deterministic_table().loc["student", "flops"])
+    rate = gflops * 1e9 / flops
+    measured = 140_000.0  # a throughput_per_s of the student on one thread
+    answer = {
+        "requests per second": rate,
+        "usd per 1k requests": mll.cost_per_1k_requests(price, rate),
+        "usd per 1k at your throughput": mll.cost_per_1k_requests(price, measured),
+    }
+    assert full(score("cost_memo", "q6_cost", answer))
+    assert answer["usd per 1k requests"] == pytest.approx(price / (rate * 3600) * 1000)
+    per_request = {k: v / 1000 if k.startswith("usd") else v for k, v in answer.items()}
+    assert score("cost_memo", "q6_cost", per_request).passed == 1
+    per_second = {k: v * 3600 if k.startswith("usd") else v for k, v in answer.items()}
+    assert score("cost_memo", "q6_cost", per_second).passed == 1
+
+
+def test_cost_memo_keyword_salad_scores_nothing():
+    salad = "distillation student dense same size zeros 5 points constraint 4.44 9728 " * 5
+    result = score("cost_memo", "q7_memo", salad, chosen_drop=4.4444, chosen_size=9728)
+    assert result.passed == len(result.criteria) and result.score == 0 and result.review
