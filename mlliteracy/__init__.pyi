@@ -235,6 +235,10 @@ from .failures.drift import (
     psi as psi,
     psi_level as psi_level,
 )
+from .failures.labels import (
+    compare_label_issues as compare_label_issues,
+    explain_label_issues as explain_label_issues,
+)
 
 # risks
 from .risks.fairness import (

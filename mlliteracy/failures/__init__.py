@@ -13,4 +13,6 @@ Modules:
   :mod:`mlliteracy.failures.drift`).
 - ``drift``: Feature-distribution comparison: population stability index (PSI) and the KS test
   per feature.
+- ``labels``: Our label-noise estimate beside cleanlab's, both scored against flips we know we
+  planted.
 """

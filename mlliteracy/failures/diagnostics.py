@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -312,6 +312,10 @@ class LabelNoiseReport:
     """The class the model is confident about, for each flagged row."""
     n: int
     folds: int
+    probs: Any = field(default=None, repr=False, compare=False)
+    """The out-of-fold predicted probabilities (rows x classes, in ``classes`` order)."""
+    classes: tuple[Any, ...] = ()
+    """The class labels, in the order of the columns of ``probs``."""
 
     @property
     def rate(self) -> float:
@@ -368,8 +372,9 @@ def label_noise_estimate(
     issue = has & (best != codes)
     flagged = np.flatnonzero(issue)
     return LabelNoiseReport(
-        tuple(int(i) for i in flagged), tuple(classes[best[flagged]].tolist()), len(arr), folds
-    )
+        tuple(int(i) for i in flagged), tuple(classes[best[flagged]].tolist()), len(arr), folds,
+        probs, tuple(classes.tolist()),
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ fit scope
