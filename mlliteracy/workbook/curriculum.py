@@ -91,7 +91,7 @@ CURRICULUM: tuple[Lesson, ...] = (
         "03_pipeline_failures",
         "Pipeline failure analysis",
         "leakage, overfitting, label noise, train/serve skew, found with diagnostics",
-        "knowledge_check",
+        "pipeline_faults",
         45,
     ),
     Lesson(

@@ -20,11 +20,12 @@ from mlliteracy.grading.grade import _Key, _row, score_answers
 from mlliteracy.grading.key import PLAIN_KINDS, compile_key, key_hash
 
 ROOT = Path(__file__).resolve().parents[2]
-EXERCISES = ("bottleneck_analysis", "cost_memo")
+EXERCISES = ("bottleneck_analysis", "cost_memo", "pipeline_faults")
 FORMAT_KINDS = ("type", "length", "min_words")
 PROSE = {
     "bottleneck_analysis": "q5_diagnosis",
     "cost_memo": "q7_memo",
+    "pipeline_faults": "q6_incident_note",
 }
 
 
@@ -37,11 +38,10 @@ def _key(name: str) -> dict[str, Any]:
     return compile_key(read_key(_solution(name)))
 
 
-def _parameters(name: str) -> dict[str, Any]:
-    """The literal values assigned in the exercise's `parameters` cell."""
-    cell = next(
-        c for c in _solution(name)["cells"] if "parameters" in c["metadata"].get("tags", [])
-    )
+def _parameters(name: str, nb: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The literal values assigned in the `parameters` cell of an exercise (or notebook)."""
+    cells = (nb or _solution(name))["cells"]
+    cell = next(c for c in cells if "parameters" in c["metadata"].get("tags", []))
     values = {}
     for node in ast.parse("".join(cell["source"])).body:
         if isinstance(node, ast.Assign):
@@ -248,4 +248,80 @@ def test_cost_memo_price_follows_the_formula_and_catches_unit_slips():
 def test_cost_memo_keyword_salad_scores_nothing():
     salad = "distillation student dense same size zeros 5 points constraint 4.44 9728 " * 5
     result = score("cost_memo", "q7_memo", salad, chosen_drop=4.4444, chosen_size=9728)
+    assert result.passed == len(result.criteria) and result.score == 0 and result.review
+
+
+# ------------------------------------------------------------------ pipeline faults
+def test_pipeline_faults_plants_other_faults_than_the_lesson():
+    lesson = json.loads((ROOT / "reference/intermediate/03_pipeline_failures.ipynb").read_text())
+    ours, theirs = _parameters("pipeline_faults"), _parameters("", lesson)
+    for name in ("SEED", "NOISE_RATE", "DUP_FRACTION"):
+        assert ours[name] != theirs[name], f"{name} is the lesson's value"
+
+
+@pytest.fixture(scope="module")
+def faults_case() -> Any:
+    p = _parameters("pipeline_faults")
+    settings = {"seed": p["SEED"], "noise_rate": p["NOISE_RATE"], "dup_fraction": p["DUP_FRACTION"]}
+    return mll.broken_pipeline(**settings), settings
+
+
+def test_pipeline_faults_copies_and_noise_match_the_ground_truth(faults_case):
+    case, settings = faults_case
+    overlap = mll.split_overlap({"train": case.X_train, "test": case.X_test})
+    assert overlap.exact + overlap.near == case.planted["test_rows_with_copy_in_train"]
+    share = (overlap.exact + overlap.near) / len(case.X_test)
+    copies = {"exact": overlap.exact, "near": overlap.near, "share": share}
+    assert full(score("pipeline_faults", "q1_copies", copies))
+    noise = mll.label_noise_estimate(case.X_train, case.y_train, seed=settings["seed"])
+    flipped = set(case.planted["flipped"])
+    found = len(flipped & set(noise.flagged))
+    answer = {"flagged": len(noise.flagged), "flipped": len(flipped), "found": found}
+    assert full(score("pipeline_faults", "q4_noise", answer))
+    assert score("pipeline_faults", "q4_noise", {**answer, "found": found + 3}).passed == 2
+
+
+def test_pipeline_faults_skew_and_leakage_answers(faults_case):
+    from sklearn.base import clone
+
+    case, _ = faults_case
+    skew = {
+        "ratio": float(case.X_train.max() / case.X_serve.max()),
+        "drifted features": mll.compare_distributions(case.X_train, case.X_serve).n_significant,
+    }
+    assert full(score("pipeline_faults", "q2_skew", skew))
+    inverted = {**skew, "ratio": 1 / skew["ratio"]}  # serving over training
+    assert score("pipeline_faults", "q2_skew", inverted).passed == 1
+    refit = clone(case.preprocess).fit(case.X_train, case.y_train)
+    scope = {
+        "shipped": mll.fitted_on_train_only(case.preprocess, case.X_train, case.y_train),
+        "refit on train": mll.fitted_on_train_only(refit, case.X_train, case.y_train),
+    }
+    assert full(score("pipeline_faults", "q3_leakage", scope))
+    assert (
+        score("pipeline_faults", "q3_leakage", {"shipped": True, "refit on train": True}).passed
+        == 1
+    )
+
+
+def test_pipeline_faults_fault_names_come_from_the_ablation(faults_case):
+    _, settings = faults_case
+    singles = mll.ablate_fixes(**settings).frame.set_index("pipeline").loc[list(mll.FIXES)]
+    by_test = singles["test_acc"].sort_values()
+    assert by_test.iloc[1] - by_test.iloc[0] > 0.02  # not a tie: the decision is clear
+    faults = {
+        "inflated the test score": by_test.index[0],
+        "cost users the most": singles["users_change"].idxmax(),
+    }
+    assert full(score("pipeline_faults", "q5_fault", faults))
+    swapped = {"inflated the test score": "serving fix", "cost users the most": "group split"}
+    assert score("pipeline_faults", "q5_fault", swapped).score == 0
+    assert full(
+        score("pipeline_faults", "q5_fault", {**faults, "inflated the test score": "duplicates"})
+    )
+
+
+def test_pipeline_faults_keyword_salad_scores_nothing():
+    salad = "skew serving 255 duplicates leakage noise overfitting 35.5% 295 " * 5
+    result = score("pipeline_faults", "q6_incident_note", salad, copy_share=166 / 467, found=295)
     assert result.passed == len(result.criteria) and result.score == 0 and result.review
