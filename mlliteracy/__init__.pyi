@@ -168,6 +168,10 @@ from .compression.quantize import (
     quantize_static_int8 as quantize_static_int8,
     torch_variant as torch_variant,
 )
+from .compression.text_variants import (
+    minilm_variant as minilm_variant,
+    sentiment_task as sentiment_task,
+)
 from .compression.tradeoffs import (
     machine_facts as machine_facts,
     measure_variants as measure_variants,
@@ -238,6 +242,12 @@ from .failures.drift import (
 from .failures.labels import (
     compare_label_issues as compare_label_issues,
     explain_label_issues as explain_label_issues,
+)
+from .failures.release import (
+    clipped_serving_features as clipped_serving_features,
+    concept_drift as concept_drift,
+    release_diff as release_diff,
+    subtle_skew as subtle_skew,
 )
 
 # risks

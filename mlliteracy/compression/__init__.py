@@ -16,6 +16,8 @@ Modules:
   quantisation.
 - ``table``: The trade-off table's vocabulary: which objectives are cheaper when smaller, which
   are timings, and the checks every reader of a table uses (tradeoffs, pareto, memo).
+- ``text_variants``: The MiniLM sentiment service as cost variants: fp32 torch, ONNX Runtime,
+  int8, fewer layers, pruned.
 - ``tradeoffs``: Every variant measured side by side, the Pareto front, and a recommendation
   under a constraint.
 """

@@ -5,14 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..cost.pricing import as_price, cost_per_1k_requests
-from .table import OBJECTIVES, TIMED, machine_text
-
-
-def _num(value: Any) -> str:
-    value = float(value)
-    if value.is_integer() and abs(value) >= 1000:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
+from .table import OBJECTIVES, TIMED, fmt_number, limit_text, machine_text
 
 
 def build_memo(rec: Any, price: Any = None) -> str:
@@ -24,22 +17,25 @@ def build_memo(rec: Any, price: Any = None) -> str:
     base = rec.baseline if rec.baseline in f.index else None
     direction = "smallest" if OBJECTIVES[rec.objective] else "largest"
     lines = [f"## Recommendation: serve `{rec.chosen}`", ""]
+    limits = getattr(rec, "limits", ())
+    budget = (" and the budget (" + ", ".join(limit_text(c, b) for c, b in limits) + ")"
+              if limits else "")  # fmt: skip
     ref = f"the baseline `{base}` ({f.loc[base, 'accuracy']:.2%})" if base else "the baseline"
     lines += [
         f"**Constraint:** test accuracy may drop by at most {rec.max_drop_points:g} percentage "
         f"points vs {ref}. **Objective:** the {direction} `{rec.objective}` among the variants "
-        "that meet the constraint.",
+        f"that meet the constraint{budget}.",
         "",
         f"`{rec.chosen}` ({row['technique']}) keeps {row['accuracy']:.2%} accuracy "
         f"(a drop of {row['drop_points']:.2f} points) with {rec.objective} = "
-        f"{_num(row[rec.objective])}.",
+        f"{fmt_number(row[rec.objective])}.",
     ]
     if base and base != rec.chosen:
         for col, what in (("size_bytes", "size on disk"), ("flops", "FLOPs per example"),
                           ("latency_p50_ms", "p50 latency (batch 1)")):  # fmt: skip
             if col in f.columns and f.loc[base, col] > 0:
                 ratio = row[col] / f.loc[base, col]
-                lines.append(f"- {what}: {_num(row[col])} vs {_num(f.loc[base, col])} "
+                lines.append(f"- {what}: {fmt_number(row[col])} vs {fmt_number(f.loc[base, col])} "
                              f"({ratio:.2f}x the baseline)")  # fmt: skip
     lines += ["", "### Cost"]
     if price is None:
@@ -54,8 +50,8 @@ def build_memo(rec: Any, price: Any = None) -> str:
         for name in dict.fromkeys([n for n in (base, rec.chosen) if n]):
             rps = f.loc[name, "throughput_per_s"]
             usd = cost_per_1k_requests(price.usd_per_hour, rps)
-            lines.append(f"- `{name}`: {_num(rps)} requests/s -> ${usd:.3g} per 1000 requests "
-                         f"(${usd * 1e6:.3g} per billion)")  # fmt: skip
+            lines.append(f"- `{name}`: {fmt_number(rps)} requests/s -> ${usd:.3g} per 1000 "
+                         f"requests (${usd * 1e6:.3g} per billion)")  # fmt: skip
     lines += distillation_verdict(f)
     lines += ["", "### Options rejected", ""]
     lines += ["| variant | drop (points) | reason |", "|---|---|---|"]
@@ -74,10 +70,15 @@ def build_memo(rec: Any, price: Any = None) -> str:
     if rec.objective in TIMED:
         lines.append(f"- `{rec.objective}` is a timing: re-measure before acting; the pick may "
                      "change between runs when variants are close.")  # fmt: skip
-    if machine and not machine.get("vnni"):
+    timed_limits = [col for col, _ in limits if col in TIMED]
+    if timed_limits:
+        lines.append(f"- The budget's `{'`, `'.join(timed_limits)}` is a timing: a variant near "
+                     "the bound may pass on one run and fail on the next.")  # fmt: skip
+    runtimes = " ".join(str(r) for r in f["runtime"]) if "runtime" in f.columns else "int8 bf16"
+    if machine and not machine.get("vnni") and "int8" in runtimes:
         lines.append("- No VNNI on this CPU: int8 kernels lack their fast path, so int8 saves "
                      "bytes more than time here.")  # fmt: skip
-    if machine and not machine.get("bf16"):
+    if machine and not machine.get("bf16") and ("bf16" in runtimes or "float16" in runtimes):
         lines.append("- No native bf16 on this CPU: bf16/fp16 halve the bytes but the arithmetic "
                      "is converted, often slower than fp32.")  # fmt: skip
     if "nonzero_params" in f.columns and (f["nonzero_params"] < f["params"]).any():
@@ -86,7 +87,7 @@ def build_memo(rec: Any, price: Any = None) -> str:
     n_test = None
     if base and "accuracy" in f.columns:
         n_test = machine.get("n_test") if machine else None
-    step = f" (one digit = {100 / n_test:.2f} points)" if n_test else ""
+    step = f" (one test example = {100 / n_test:.2f} points)" if n_test else ""
     lines.append(f"- Accuracy comes from one fixed test split{step}: small drops are within "
                  "the noise of another split or seed.")  # fmt: skip
     return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ and the checks every reader of a table uses (tradeoffs, pareto, memo).
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 from .._core.errors import MLLError
@@ -21,9 +22,25 @@ OBJECTIVES = {
     "nonzero_params": True,
     "peak_mem_increase_mb": True,
     "throughput_per_s": False,
+    "drop_points": True,
 }
 #: Objectives whose values are timings: they change from run to run and machine to machine.
 TIMED = ("latency_p50_ms", "latency_p95_ms", "throughput_per_s", "peak_mem_increase_mb")
+
+
+def fmt_number(value: Any) -> str:
+    """A table value for a sentence: integers with thousands separators, else 4 significant
+    digits."""
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if float(value).is_integer() and abs(value) >= 1000:
+        return f"{int(value):,}"
+    return f"{float(value):.4g}"
+
+
+def limit_text(column: str, bound: float) -> str:
+    """One budget line as text: ``size_bytes <= 25,000,000`` (``>=`` for throughput)."""
+    return f"{column} {'<=' if OBJECTIVES[column] else '>='} {fmt_number(bound)}"
 
 
 def machine_text(machine: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,15 @@ from ..training import hardware
 from .memo import build_memo
 from .pareto import pareto_front, plot_pareto
 from .quantize import Variant
-from .table import OBJECTIVES, TIMED, check_column, machine_text, table_frame
+from .table import (
+    OBJECTIVES,
+    TIMED,
+    check_column,
+    fmt_number,
+    limit_text,
+    machine_text,
+    table_frame,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -200,6 +208,9 @@ class Recommendation:
     machine: Any = None
     rejected: tuple[tuple[str, str], ...] = ()
     """(variant, reason) for every variant not chosen."""
+    limits: tuple[tuple[str, float], ...] = ()
+    """The budget: (column, bound) pairs every candidate met (a maximum, a minimum for
+    throughput)."""
 
     @property
     def row(self) -> Any:
@@ -226,6 +237,7 @@ class Recommendation:
             ("objective", f"smallest {self.objective}" if OBJECTIVES[self.objective]
              else f"largest {self.objective}"),
             ("constraint", f"accuracy drop <= {self.max_drop_points:g} points"),
+            *[("budget", limit_text(col, bound)) for col, bound in self.limits],
             ("its drop", f"{row['drop_points']:.2f} points"),
             (self.objective, row[self.objective]),
         ]  # fmt: skip
@@ -250,18 +262,24 @@ class Memo:
 
 
 def recommend(
-    table: Any, max_drop_points: float = 5.0, objective: str = "latency_p50_ms"
+    table: Any,
+    max_drop_points: float = 5.0,
+    objective: str = "latency_p50_ms",
+    limits: Mapping[str, float] | None = None,
 ) -> Recommendation:
     """Pick the cheapest variant whose accuracy drop is at most ``max_drop_points``.
 
     Ties on the objective go to the more accurate variant, then to the name. A variant that
-    violates the constraint is never chosen; if none satisfies it, an ``MLLError`` says so.
+    violates the constraint or the budget is never chosen; if none satisfies them, an
+    ``MLLError`` says so.
 
     Args:
         table: a :class:`TradeoffTable` (or its DataFrame, indexed by variant).
         max_drop_points: allowed accuracy loss vs the baseline, in percentage points.
         objective: a column of :data:`OBJECTIVES`; timings change between runs, sizes and
             FLOPs do not.
+        limits: a budget, column -> bound, e.g. ``{"size_bytes": 25e6, "latency_p95_ms": 20}``:
+            a maximum for every column of :data:`OBJECTIVES` except throughput (a minimum).
 
     Example:
         >>> mll.recommend(table, max_drop_points=5, objective="size_bytes").chosen
@@ -274,9 +292,16 @@ def recommend(
     if not ok or not max_drop_points >= 0:
         raise MLLError(f"max_drop_points={max_drop_points!r} is not valid; pass e.g. 5.0")
     limit = float(max_drop_points)
-    eligible = frame[frame["drop_points"] <= limit + 1e-9]
+    budget = _check_limits(frame, limits)
+    over = {name: _over_budget(frame.loc[name], budget) for name in frame.index}
+    in_budget = [name for name in frame.index if not over[name]]
+    eligible = frame.loc[in_budget]
+    eligible = eligible[eligible["drop_points"] <= limit + 1e-9]
     if eligible.empty:
-        best = frame["drop_points"].min()
+        best = frame.loc[in_budget, "drop_points"].min() if in_budget else None
+        if best is None:
+            raise MLLError(f"no variant fits the budget {_budget_text(budget)}; relax it or "
+                           "measure smaller variants")  # fmt: skip
         raise MLLError(
             f"no variant keeps the accuracy drop within max_drop_points={limit:g} (the smallest "
             f"drop is {best:.2f}); relax the limit or fine-tune a variant"
@@ -299,25 +324,50 @@ def recommend(
         drop = frame.loc[name, "drop_points"]
         if drop > limit + 1e-9:
             rejected.append((name, f"drops {drop:.2f} points (> {limit:g})"))
+        elif over[name]:
+            rejected.append((name, f"over the budget: {'; '.join(over[name])}"))
         elif frame.loc[name, objective] == best_value:
             acc, best_acc = frame.loc[name, "accuracy"], frame.loc[chosen, "accuracy"]
             why = (f"accuracy {acc:.2%} is lower than {best_acc:.2%}" if acc < best_acc
                    else "the tie goes to the name first in alphabetical order")  # fmt: skip
-            rejected.append((name, f"ties on {objective} {_fmt(best_value)}; {why}"))
+            rejected.append((name, f"ties on {objective} {fmt_number(best_value)}; {why}"))
         else:
             value = frame.loc[name, objective]
             word = "larger" if lower else "smaller"
-            rejected.append((name, f"within the limit but {objective} {_fmt(value)} is {word} "
-                             f"than {_fmt(best_value)}"))  # fmt: skip
+            rejected.append((name, f"within the limit but {objective} {fmt_number(value)} is "
+                             f"{word} than {fmt_number(best_value)}"))  # fmt: skip
     return Recommendation(
         chosen, objective, limit, frame, getattr(table, "baseline", None),
-        getattr(table, "machine", None), tuple(rejected),
+        getattr(table, "machine", None), tuple(rejected), budget,
     )  # fmt: skip
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    if float(value).is_integer() and abs(value) >= 1000:
-        return f"{int(value):,}"
-    return f"{float(value):.4g}"
+def _budget_text(budget: tuple[tuple[str, float], ...]) -> str:
+    return ", ".join(limit_text(col, bound) for col, bound in budget)
+
+
+def _check_limits(frame: Any, limits: Any) -> tuple[tuple[str, float], ...]:
+    if limits is None:
+        return ()
+    if not isinstance(limits, Mapping):
+        raise MLLError(f"limits={limits!r:.60} is not a dict; pass e.g. {{'size_bytes': 25e6}}")
+    out = []
+    for col, bound in limits.items():
+        if col not in OBJECTIVES:
+            raise MLLError(f"limits key {col!r} is not known; use columns of {sorted(OBJECTIVES)}")
+        check_column(frame, col)
+        if isinstance(bound, bool) or not isinstance(bound, numbers.Real) or not bound >= 0:
+            raise MLLError(f"limits[{col!r}]={bound!r} is not valid; pass a number >= 0")
+        out.append((col, float(bound)))
+    return tuple(out)
+
+
+def _over_budget(row: Any, budget: tuple[tuple[str, float], ...]) -> list[str]:
+    """The budget lines ``row`` breaks, as 'size_bytes 90,405,072 > 25,000,000'."""
+    out = []
+    for col, bound in budget:
+        value = row[col]
+        lower = OBJECTIVES[col]
+        if (value > bound) if lower else (value < bound):
+            out.append(f"{col} {fmt_number(value)} {'>' if lower else '<'} {fmt_number(bound)}")
+    return out

@@ -215,52 +215,76 @@ def _slow_scores(emb: np.ndarray, clf: SentimentClassifier) -> np.ndarray:
 # ---------------------------------------------------------------- ONNX
 
 
+def export_pooled_onnx(model: Any, tokenizer: Any, path: str | Path) -> Path:
+    """Export a transformers encoder + :func:`mean_pool` to ONNX (dynamic batch and length).
+
+    Args:
+        model: a transformers encoder (MiniLM or a copy with fewer layers).
+        tokenizer: its tokenizer (makes the example input the exporter traces).
+        path: the ``.onnx`` file to write; its folder must exist.
+    """
+    import torch
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise MLLError(f"path={str(path)!r}: its folder does not exist; create it first")
+    enc = tokenizer(["an example request"], return_tensors="pt")
+    wrapper = _pooled_module()(model).eval()
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper,
+            (enc["input_ids"], enc["attention_mask"]),
+            str(path),
+            dynamo=False,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "embedding": {0: "batch"},
+            },
+            opset_version=17,
+        )
+    del wrapper, enc
+    release_memory(models=False)  # the exporter's temporary graph is a few hundred MB
+    return path
+
+
+def quantize_onnx_int8(src: str | Path, dst: str | Path, per_channel: bool = False) -> Path:
+    """ONNX Runtime dynamic int8 of ``src`` into ``dst``: int8 weights (one scale per tensor, or
+    per output channel with ``per_channel``), uint8 activations quantised per call."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.WARNING)  # the quantiser logs advice to the root logger
+        try:
+            quantize_dynamic(
+                str(src), str(dst), weight_type=QuantType.QInt8, per_channel=per_channel
+            )
+        finally:
+            logging.disable(logging.NOTSET)
+    release_memory(models=False)
+    return Path(dst)
+
+
 def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     """Export MiniLM + mean pooling to ``workdir/minilm.onnx`` (dynamic batch and length);
     with ``int8`` also write ``minilm-int8.onnx`` (ONNX Runtime dynamic quantisation).
     Existing files are reused. Returns the path for the requested precision."""
-    import torch
-
     workdir = Path(workdir)
     if not workdir.is_dir():
         raise MLLError(f"workdir={str(workdir)!r} is not a folder: create it (e.g. a temp dir)")
     fp32 = workdir / "minilm.onnx"
     if not fp32.exists():
         tokenizer, model = shared_encoder()
-        enc = tokenizer(["an example request"], return_tensors="pt")
-        wrapper = _pooled_module()(model).eval()
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapper,
-                (enc["input_ids"], enc["attention_mask"]),
-                str(fp32),
-                dynamo=False,
-                input_names=["input_ids", "attention_mask"],
-                output_names=["embedding"],
-                dynamic_axes={
-                    "input_ids": {0: "batch", 1: "tokens"},
-                    "attention_mask": {0: "batch", 1: "tokens"},
-                    "embedding": {0: "batch"},
-                },
-                opset_version=17,
-            )
-        del wrapper, enc
-        release_memory(models=False)  # the exporter's temporary graph is a few hundred MB
+        export_pooled_onnx(model, tokenizer, fp32)
     if not int8:
         return fp32
     q8 = workdir / "minilm-int8.onnx"
     if not q8.exists():
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            logging.disable(logging.WARNING)  # the quantiser logs advice to the root logger
-            try:
-                quantize_dynamic(str(fp32), str(q8), weight_type=QuantType.QInt8)
-            finally:
-                logging.disable(logging.NOTSET)
-        release_memory(models=False)
+        quantize_onnx_int8(fp32, q8)
     return q8
 
 

@@ -128,3 +128,62 @@ def test_a_tie_names_the_reason_it_lost():
     even = mll.recommend(_students(0.970, 0.970), max_drop_points=5, objective="size_bytes")
     assert even.chosen == "student (distilled)"
     assert "alphabetical" in dict(even.rejected)["student (hard labels)"]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_budget_is_never_broken_and_each_breach_is_named(seed):
+    frame = _synthetic(seed)
+    budget = {"size_bytes": 100_000, "throughput_per_s": 2e4}
+    fits = (frame["size_bytes"] <= 100_000) & (frame["throughput_per_s"] >= 2e4)
+    if not (fits & (frame["drop_points"] <= 100)).any():
+        with pytest.raises(mll.MLLError, match="no variant fits the budget"):
+            mll.recommend(frame, max_drop_points=100, objective="flops", limits=budget)
+        return
+    rec = mll.recommend(frame, max_drop_points=100, objective="flops", limits=budget)
+    assert fits[rec.chosen]
+    assert frame.loc[rec.chosen, "flops"] == frame[fits]["flops"].min()
+    for name, why in rec.rejected:
+        assert why.startswith("over the budget") == (not fits[name])
+        if frame.loc[name, "size_bytes"] > 100_000:
+            assert "size_bytes" in why and "> 100,000" in why
+        if frame.loc[name, "throughput_per_s"] < 2e4:
+            assert "< 20,000" in why
+
+
+def test_a_budget_that_binds_changes_the_pick_and_the_memo_says_so():
+    frame = pd.DataFrame(
+        {
+            "technique": ["baseline", "quantisation", "layer dropping"],
+            "runtime": ["torch float32", "onnxruntime int8 (per-tensor)", "onnxruntime int8"],
+            "accuracy": [0.72, 0.71, 0.69],
+            "drop_points": [0.0, 1.0, 3.0],
+            "latency_p50_ms": [17.0, 6.0, 3.0],
+            "latency_p95_ms": [22.0, 7.0, 4.0],
+            "throughput_per_s": [90.0, 150.0, 290.0],
+            "size_bytes": [90_864_160, 22_904_292, 17_480_025],
+            "params": [22_714_371] * 2 + [17_390_979],
+            "nonzero_params": [22_714_371] * 2 + [17_390_979],
+            "flops": [711_044_352] * 2 + [355_670_784],
+        },
+        index=["fp32", "int8", "3 layers"],
+    )
+    free = mll.recommend(frame, max_drop_points=5, objective="drop_points")
+    assert free.chosen == "fp32"
+    edge = {"size_bytes": 25e6, "latency_p95_ms": 20}
+    rec = mll.recommend(frame, max_drop_points=5, objective="drop_points", limits=edge)
+    assert rec.chosen == "int8"
+    why = dict(rec.rejected)
+    assert why["fp32"] == (
+        "over the budget: size_bytes 90,864,160 > 25,000,000; latency_p95_ms 22 > 20"
+    )
+    assert why["3 layers"].startswith("within the limit but drop_points 3 is larger")
+    text = str(rec.memo())
+    assert "the budget (size_bytes <= 25,000,000, latency_p95_ms <= 20)" in text
+    assert "`latency_p95_ms` is a timing" in text
+    assert "bf16" not in text  # no half-precision variant, so no bf16 caveat
+    with pytest.raises(mll.MLLError, match="no variant fits the budget"):
+        mll.recommend(frame, objective="drop_points", limits={"size_bytes": 1_000})
+    with pytest.raises(mll.MLLError, match="limits key 'bytes'"):
+        mll.recommend(frame, objective="drop_points", limits={"bytes": 1_000})
+    with pytest.raises(mll.MLLError, match=r"limits\['size_bytes'\]=-1"):
+        mll.recommend(frame, objective="drop_points", limits={"size_bytes": -1})
