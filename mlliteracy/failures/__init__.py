@@ -15,4 +15,7 @@ Modules:
   per feature.
 - ``labels``: Our label-noise estimate beside cleanlab's, both scored against flips we know we
   planted.
+- ``release``: Accuracy dropped in production: what changed in the release, a skew the
+  max-value check misses, and concept drift (the labels' meaning changes while the inputs do
+  not).
 """
