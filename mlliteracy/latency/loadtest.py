@@ -1,6 +1,10 @@
 """A bounded load test against the sentiment server: fixed requests, several concurrency
 levels, a time cap, and the server process watched for CPU and memory.
 
+The client is kept cheap, since its cost lands in every latency it reports: bodies are encoded
+once, connections are kept alive, aiohttp is used when installed (httpx otherwise), and the
+client thread is pinned to the cores the server does not use.
+
 Example:
     >>> mll.load_test(server, ["great day", "awful"], requests=50, concurrency=(1, 8))
 """
@@ -14,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.errors import MLLError
-from .server import Server
+from .server import Server, allowed_cpus, pin_to
 from .timing import percentile
 
 LOAD_COLUMNS = [
@@ -23,14 +27,65 @@ LOAD_COLUMNS = [
 ]  # fmt: skip
 
 
-async def _one_level(url: str, texts: Sequence[str], n: int, conc: int, limit_s: float):
+def client_library() -> str:
+    """The HTTP client the load test uses: ``"aiohttp"`` if installed, else ``"httpx"``."""
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        return "httpx"
+    return "aiohttp"
+
+
+async def _post_aiohttp(url: str, limit_s: float, conc: int) -> Any:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=max(limit_s, 1.0))
+    session = aiohttp.ClientSession(
+        base_url=url, timeout=timeout, connector=aiohttp.TCPConnector(limit=conc)
+    )
+    headers = {"content-type": "application/json"}
+
+    async def post(body: bytes) -> bool:
+        try:
+            async with session.post("/predict", data=body, headers=headers) as r:
+                await r.read()
+                return r.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False
+
+    return session, post
+
+
+async def _post_httpx(url: str, limit_s: float, conc: int) -> Any:
     import httpx
 
+    limits = httpx.Limits(max_connections=conc, max_keepalive_connections=conc)
+    client = httpx.AsyncClient(base_url=url, timeout=max(limit_s, 1.0), limits=limits)
+    headers = {"content-type": "application/json"}
+
+    async def post(body: bytes) -> bool:
+        try:
+            r = await client.post("/predict", content=body, headers=headers)
+            return r.status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return client, post
+
+
+async def _one_level(
+    url: str, texts: Sequence[str], n: int, conc: int, limit_s: float, library: str
+):
+    import json
+
+    bodies = [json.dumps({"text": t}).encode() for t in texts]  # encoded once, not per request
     latencies: list[float] = []
     errors = 0
     counter = iter(range(n))
     deadline = time.perf_counter() + limit_s
-    async with httpx.AsyncClient(base_url=url, timeout=max(limit_s, 1.0)) as client:
+    opener = _post_aiohttp if library == "aiohttp" else _post_httpx
+    client, post = await opener(url, limit_s, conc)
+    async with client:
 
         async def worker() -> None:
             nonlocal errors
@@ -38,11 +93,7 @@ async def _one_level(url: str, texts: Sequence[str], n: int, conc: int, limit_s:
                 if time.perf_counter() > deadline:
                     return
                 start = time.perf_counter()
-                try:
-                    r = await client.post("/predict", json={"text": texts[i % len(texts)]})
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
+                ok = await post(bodies[i % len(bodies)])
                 latencies.append((time.perf_counter() - start) * 1000.0)
                 errors += 0 if ok else 1
 
@@ -52,11 +103,20 @@ async def _one_level(url: str, texts: Sequence[str], n: int, conc: int, limit_s:
     return latencies, errors, wall
 
 
-def _run_in_thread(coro: Any) -> Any:
-    """Run a coroutine on its own event loop in a thread (Jupyter already runs a loop)."""
+def client_cpus(server: Server | str) -> tuple[int, ...]:
+    """Cores for the load generator: those the server is not pinned to (empty: no pinning)."""
+    if not isinstance(server, Server) or not server.cpus:
+        return ()
+    return tuple(c for c in allowed_cpus() if c not in server.cpus)
+
+
+def _run_in_thread(coro: Any, cpus: Sequence[int] = ()) -> Any:
+    """Run a coroutine on its own event loop in a thread (Jupyter already runs a loop),
+    pinned to ``cpus`` when given (only that thread: the notebook itself is not pinned)."""
     result: dict[str, Any] = {}
 
     def target() -> None:
+        pin_to(cpus)
         try:
             result["value"] = asyncio.run(coro)
         except BaseException as err:  # re-raised in the caller's thread
@@ -76,6 +136,7 @@ def load_test(
     requests: int = 100,
     concurrency: Sequence[int] = (1, 4, 16),
     time_limit_s: float = 30.0,
+    library: str | None = None,
 ):
     """Send ``requests`` POST /predict calls per concurrency level, each level capped in time.
 
@@ -85,6 +146,8 @@ def load_test(
         requests: requests per level.
         concurrency: simultaneous clients per level.
         time_limit_s: per level; requests not started by then count as ``not_sent``.
+        library: ``"aiohttp"`` or ``"httpx"`` (None: aiohttp if installed). The client runs
+            on the cores a pinned server leaves free (:func:`client_cpus`).
 
     Returns:
         DataFrame with one row per level: requests, ok, errors, not_sent, p50/p95/p99 ms,
@@ -105,6 +168,10 @@ def load_test(
     levels = list(concurrency)
     if not levels or any(not isinstance(c, int) or c < 1 for c in levels):
         raise MLLError(f"concurrency={concurrency!r} must be positive integers, e.g. (1, 8)")
+    library = library or client_library()
+    if library not in ("aiohttp", "httpx"):
+        raise MLLError(f"library={library!r} is unknown: use 'aiohttp', 'httpx' or None")
+    pinned = client_cpus(server)
     proc = psutil.Process(server.pid) if isinstance(server, Server) else None
     rows = []
     for conc in levels:
@@ -118,7 +185,8 @@ def load_test(
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        lat, errors, wall = _run_in_thread(_one_level(url, texts, requests, conc, time_limit_s))
+        level = _one_level(url, texts, requests, conc, time_limit_s, library)
+        lat, errors, wall = _run_in_thread(level, pinned)
         done.set()
         watcher.join()
         cpu_s = 0.0

@@ -70,6 +70,7 @@ class SentimentPipeline:
         workdir: str | Path | None = None,
         name: str = "pipeline",
         timer: StageTimer | None = None,
+        threads: int | None = None,
     ) -> None:
         if not isinstance(classifier, SentimentClassifier):
             raise MLLError(
@@ -91,7 +92,8 @@ class SentimentPipeline:
         postprocess."""
         self._session = None
         if options.backend != "torch":
-            self._session = onnx_session(self.workdir, int8=options.backend == "onnx-int8")
+            int8 = options.backend == "onnx-int8"
+            self._session = onnx_session(self.workdir, int8=int8, threads=threads)
 
     def __repr__(self) -> str:
         return f"SentimentPipeline({self.name!r}, {self.options})"
@@ -332,11 +334,16 @@ def naive_pipeline(
 
 
 def optimized_pipeline(
-    classifier: SentimentClassifier, workdir: str | Path, int8: bool = False, batch_size: int = 32
+    classifier: SentimentClassifier,
+    workdir: str | Path,
+    int8: bool = False,
+    batch_size: int = 32,
+    threads: int | None = None,
 ) -> SentimentPipeline:
-    """Load once, dynamic padding, no autograd, vectorised scoring, ONNX Runtime (fp32/int8)."""
+    """Load once, dynamic padding, no autograd, vectorised scoring, ONNX Runtime (fp32/int8);
+    ``threads`` sets ONNX Runtime's intra-op threads (None: its default, one per core)."""
     options = PipelineOptions(backend="onnx-int8" if int8 else "onnx", batch_size=batch_size)
-    return SentimentPipeline(classifier, options, workdir, name="optimized")
+    return SentimentPipeline(classifier, options, workdir, name="optimized", threads=threads)
 
 
 def pipeline_steps(

@@ -84,3 +84,32 @@ def test_naive_server_answers_then_stops_cleanly(clf):
 def test_serve_rejects_unknown_variant(clf):
     with pytest.raises(mll.MLLError, match="variant='fast'"):
         mll.serve(clf, "fast")
+
+
+def test_server_is_pinned_apart_from_the_load_generator(server):
+    import psutil
+
+    from mlliteracy.latency.loadtest import client_cpus
+    from mlliteracy.latency.server import allowed_cpus, split_cpus
+
+    if not split_cpus()[0]:
+        pytest.skip("one core, or no CPU affinity on this OS: nothing is pinned")
+    assert server.cpus == split_cpus()[0]
+    assert sorted(psutil.Process(server.pid).cpu_affinity()) == list(server.cpus)
+    assert client_cpus(server) == tuple(c for c in allowed_cpus() if c not in server.cpus)
+    assert "cores" in repr(server)
+
+
+@pytest.mark.parametrize("library", ["aiohttp", "httpx"])
+def test_load_test_with_either_client(server, library):
+    table = mll.load_test(server, TEXTS, requests=4, concurrency=(1, 2), library=library)
+    assert table.ok.tolist() == [4, 4]
+
+
+def test_load_test_and_serve_reject_bad_options(server, clf):
+    with pytest.raises(mll.MLLError, match="library="):
+        mll.load_test(server, TEXTS, requests=2, library="curl")
+    with pytest.raises(mll.MLLError, match="cpus="):
+        mll.serve(clf, cpus=(10_000,))
+    with pytest.raises(mll.MLLError, match="max_wait_ms="):
+        mll.serve(clf, max_wait_ms=-1)
