@@ -121,6 +121,7 @@ from .provenance.supplychain import supply_chain_check as supply_chain_check
 from .provenance.trace import provenance_trace as provenance_trace
 
 # latency
+from .latency.ablation import ablation_table as ablation_table, explain_speedup as explain_speedup
 from .latency.batching import (
     batch_sweep as batch_sweep,
     explain_batching as explain_batching,

@@ -4,6 +4,9 @@ torch.profiler, memory), the sentiment pipeline variants, the HTTP server and it
 Used by: intermediate 01-02, advanced 03.
 
 Modules:
+- ``ablation``: A fair baseline for a speed-up: the headline against the naive service is
+  against a strawman, so recompute it against the first sensible variant and show each step's
+  share.
 - ``batching``: Batching: latency and throughput per batch size, a verdict on whether batching
   paid on this machine, and a slider to read the sweep.
 - ``encoders``: Side-by-side checks of the sentiment service: do the variants agree, and what
