@@ -127,6 +127,12 @@ from .latency.batching import (
     explain_batching as explain_batching,
     sweep_explorer as sweep_explorer,
 )
+from .latency.figures import (
+    plot_batch_sweep as plot_batch_sweep,
+    plot_load as plot_load,
+    plot_stage_shares as plot_stage_shares,
+    stage_shares as stage_shares,
+)
 from .latency.encoders import agreement_table as agreement_table, encoder_options as encoder_options
 from .latency.loadtest import load_test as load_test
 from .latency.pipeline import (

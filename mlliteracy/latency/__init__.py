@@ -11,6 +11,9 @@ Modules:
   paid on this machine, and a slider to read the sweep.
 - ``encoders``: Side-by-side checks of the sentiment service: do the variants agree, and what
   would a smaller or larger encoder cost?
+- ``figures``: Static pictures of the lesson's measurements (PNG, so a committed notebook
+  shows them): stage shares per pipeline variant, p50/p95 per concurrency level, and a
+  batch-size sweep.
 - ``loadtest``: A bounded load test against the sentiment server: fixed requests, several
   concurrency levels, a time cap, and the server process watched for CPU and memory.
 - ``pipeline``: The sentiment service's request path, from naive to optimised, one fix at a
