@@ -74,7 +74,8 @@ def variant_points(table: TradeoffTable) -> pd.DataFrame:
     """Place each variant on a roofline: intensity and achieved GFLOP/s at the throughput batch.
 
     Intensity = FLOPs of one batch / (the saved weights, read once, + the batch's input and
-    output bytes); achieved = FLOPs per example x measured examples per second.
+    output bytes); achieved = FLOPs per example x measured examples per second; ``int8`` marks
+    the variants whose runtime is int8 (they belong under the int8 roof).
 
     Example:
         >>> mll.plot_roofline(roof, mll.variant_points(table))
@@ -89,6 +90,7 @@ def variant_points(table: TradeoffTable) -> pd.DataFrame:
             "name": name,
             "intensity": r["flops"] * batch / (r["size_bytes"] + io_bytes),
             "achieved_gflops": r["flops"] * r["throughput_per_s"] / 1e9,
+            "int8": "int8" in str(r.get("runtime", "")),
         }
         for name, r in frame.iterrows()
     ]

@@ -79,6 +79,9 @@ class Roof:
     """Side of the square matrices used for the peak."""
     array_mb: float
     """Size of each array streamed for the bandwidth (MB), larger than the caches."""
+    int8_peak_gflops: float | None = None
+    """Best int8 GEMM throughput of ONNX Runtime's ``MatMulInteger`` (G int8 ops/s, 2 per
+    multiply-add), the roof int8 variants are measured against; ``None`` when not measured."""
 
     @property
     def ridge(self) -> float:
@@ -101,12 +104,15 @@ class Roof:
             "threads": self.threads,
             "gemm_size": self.gemm_size,
             "array_mb": self.array_mb,
-        }
+            **({} if self.int8_peak_gflops is None
+               else {"int8_peak_gflops": round(self.int8_peak_gflops, 2)}),
+        }  # fmt: skip
 
     def __repr__(self) -> str:
+        int8 = "" if self.int8_peak_gflops is None else f", int8 peak={self.int8_peak_gflops:.1f}"
         return (
             f"Roof(peak={self.peak_gflops:.1f} GFLOP/s, bandwidth={self.bandwidth_gbs:.1f} GB/s, "
-            f"ridge={self.ridge:.1f} FLOP/byte, threads={self.threads})"
+            f"ridge={self.ridge:.1f} FLOP/byte{int8}, threads={self.threads})"
         )
 
     def _repr_html_(self) -> str:
@@ -155,13 +161,55 @@ def measure_bandwidth_gbs(array_mb: float = 128.0, repeats: int = 5) -> float:
     return max(2 * nbytes / copy, 3 * nbytes / triad) / 1e9
 
 
-def measure_roof(gemm_size: int = 2048, array_mb: float = 128.0, repeats: int = 5) -> Roof:
+def measure_int8_peak_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """Best-of-``repeats`` int8 GEMM throughput (uint8 x int8 -> int32, ONNX Runtime's
+    ``MatMulInteger``, the kernel family its dynamic int8 models run), in G ops/s.
+
+    Runs on as many threads as torch uses now, so it matches :func:`measure_peak_gflops`.
+    """
+    import numpy as np
+    import onnxruntime as ort
+    import torch
+    from onnx import TensorProto, helper
+
+    _count("size", size, 8)
+    _count("repeats", repeats)
+    shape = [size, size]
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b"], ["y"])],
+        "int8_gemm",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, shape),
+         helper.make_tensor_value_info("b", TensorProto.INT8, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, shape)],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = torch.get_num_threads()
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    session = ort.InferenceSession(
+        model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
+    )
+    rng = np.random.default_rng(0)
+    feeds = {
+        "a": rng.integers(0, 256, shape, dtype=np.uint8),
+        "b": rng.integers(-127, 128, shape, dtype=np.int8),
+    }
+    seconds = _best_seconds(lambda: session.run(None, feeds), repeats)
+    return gemm_flops(size, size, size) / seconds / 1e9
+
+
+def measure_roof(
+    gemm_size: int = 2048, array_mb: float = 128.0, repeats: int = 5, int8: bool = False
+) -> Roof:
     """Measure this machine's peak fp32 GEMM FLOP/s and memory bandwidth (best of ``repeats``).
 
     Args:
         gemm_size: side of the square matrices multiplied for the peak.
         array_mb: MB per streamed array; keep it well above the last-level cache.
         repeats: timed runs of each; the best is kept (noise only slows a run down).
+        int8: also measure the int8 GEMM roof (:func:`measure_int8_peak_gflops`).
 
     Returns:
         A :class:`Roof`; the thread count is recorded because both roofs depend on it.
@@ -173,7 +221,9 @@ def measure_roof(gemm_size: int = 2048, array_mb: float = 128.0, repeats: int = 
 
     peak = measure_peak_gflops(gemm_size, repeats)
     bandwidth = measure_bandwidth_gbs(array_mb, repeats)
-    return Roof(peak, bandwidth, torch.get_num_threads(), gemm_size, float(array_mb))
+    int8_peak = measure_int8_peak_gflops(gemm_size, repeats) if int8 else None
+    threads = torch.get_num_threads()
+    return Roof(peak, bandwidth, threads, gemm_size, float(array_mb), int8_peak)
 
 
 # ------------------------------------------------------------------ placing work on the roof
@@ -338,6 +388,10 @@ def plot_roofline(
     """Draw both roofs and place points (columns ``intensity`` and optionally ``achieved_gflops``).
 
     Points without ``achieved_gflops`` are drawn at their attainable height (a ceiling, hollow).
+    With ``roof.int8_peak_gflops`` the int8 roof is drawn too (dashed, orange), and points whose
+    ``int8`` column is true are drawn in its colour: an int8 kernel is measured against int8
+    arithmetic, not against the fp32 roof. Points are numbered (points that fall on the same
+    spot share one label) and the numbers are named beside the plot, so no label covers another.
 
     Example:
         >>> mll.plot_roofline(roof, mll.layer_points(report, roof))
@@ -345,31 +399,64 @@ def plot_roofline(
     import numpy as np
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.5))
-    ax = fig.add_subplot()
+    fig = Figure(figsize=(9, 4.5))
+    ax = fig.add_axes((0.09, 0.12, 0.58, 0.78))
     n_points = 0
     lo, hi = roof.ridge / 100, roof.ridge * 100
     if points is not None and len(points):
         ai = points["intensity"].astype(float)
         lo, hi = min(lo, ai.min() / 2), max(hi, ai.max() * 2)
     xs = np.logspace(np.log10(lo), np.log10(hi), 200)
-    ax.plot(xs, np.minimum(roof.peak_gflops, xs * roof.bandwidth_gbs), color="black", lw=2)
+    ax.plot(xs, np.minimum(roof.peak_gflops, xs * roof.bandwidth_gbs), color="black", lw=2,
+            label="fp32 roof")  # fmt: skip
     ax.axvline(roof.ridge, color="grey", ls=":", lw=1)
     ax.text(roof.ridge, roof.peak_gflops * 1.1, f" ridge {roof.ridge:.1f}", fontsize=8)
+    int8_roof = roof.int8_peak_gflops
+    if int8_roof:
+        ax.plot(xs, np.minimum(int8_roof, xs * roof.bandwidth_gbs), color="C1", lw=1.5, ls="--",
+                label="int8 roof (G ops/s)")  # fmt: skip
     if points is not None and len(points):
         n_points = len(points)
         measured = "achieved_gflops" in points.columns
-        ys = points["achieved_gflops"] if measured else [roof.attainable(v) for v in ai]
-        ax.scatter(ai, ys, s=30, zorder=3, facecolors="C0" if measured else "none",
-                   edgecolors="C0")  # fmt: skip
-        if label in points.columns and n_points <= 12:
-            for x, y, text in zip(ai, ys, points[label], strict=True):
-                ax.annotate(str(text), (x, y), fontsize=7, xytext=(4, -8),
-                            textcoords="offset points")  # fmt: skip
+        ys = np.asarray(points["achieved_gflops"] if measured else [roof.attainable(v) for v in ai])
+        is8 = (
+            np.asarray(points["int8"], bool)
+            if "int8" in points.columns
+            else np.zeros(n_points, bool)
+        )
+        colors = np.where(is8, "C1", "C0")
+        ax.scatter(ai, ys, s=30, zorder=3, facecolors=colors if measured else "none",
+                   edgecolors=colors)  # fmt: skip
+        if label in points.columns and n_points <= 20:
+            _number_points(fig, ax, np.asarray(ai), ys, [str(t) for t in points[label]])
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("arithmetic intensity (FLOP / byte)")
     ax.set_ylabel("GFLOP/s")
-    ax.set_title(f"{title} (peak {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.0f} GB/s)")
+    ax.set_title(f"{title} (peak {roof.peak_gflops:.0f} GFLOP/s, {roof.bandwidth_gbs:.0f} GB/s)",
+                 fontsize=10)  # fmt: skip
     ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=7)
     return FigurePNG(fig, title, {"roof": roof, "n_points": n_points})
+
+
+def _number_points(fig: Any, ax: Any, xs: Any, ys: Any, names: list[str]) -> None:
+    """Label each point with a number, one label per spot (points closer than about a marker
+    share it), and list number -> name to the right of the axes."""
+    import numpy as np
+
+    logs = np.column_stack([np.log10(xs), np.log10(np.maximum(ys, 1e-12))])
+    spots: list[list[int]] = []
+    for i, here in enumerate(logs):
+        near = next((s for s in spots if np.abs(logs[s[0]] - here).max() < 0.04), None)
+        if near is None:
+            spots.append([i])
+        else:
+            near.append(i)
+    for k, spot in enumerate(spots):
+        text = ",".join(str(i + 1) for i in spot)
+        up = k % 2 == 0  # alternate above/below so labels of close spots part ways
+        ax.annotate(text, (xs[spot[0]], ys[spot[0]]), fontsize=7, xytext=(5, 4 if up else -10),
+                    textcoords="offset points")  # fmt: skip
+    key = "\n".join(f"{i + 1:>2}  {name}" for i, name in enumerate(names))
+    fig.text(0.70, 0.90, key, fontsize=7.5, va="top", family="monospace")

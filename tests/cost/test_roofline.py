@@ -107,3 +107,31 @@ def test_text_batch_points_pads_every_item_to_the_sequence_length():
 def test_bad_input_names_the_argument(call, argument):
     with pytest.raises(mll.MLLError, match=argument):
         call()
+
+
+def test_the_int8_roof_is_measured_and_drawn_for_int8_points():
+    import pandas as pd
+
+    from mlliteracy.cost.roofline import measure_int8_peak_gflops
+
+    assert measure_int8_peak_gflops(size=64, repeats=2) > 0
+    roof = mll.Roof(100.0, 10.0, threads=1, gemm_size=64, array_mb=1.0, int8_peak_gflops=180.0)
+    assert "int8 peak=180.0" in repr(roof) and roof.to_dict()["int8_peak_gflops"] == 180.0
+    assert "int8_peak_gflops" not in mll.Roof(100.0, 10.0, 1, 64, 1.0).to_dict()
+    points = pd.DataFrame(
+        {
+            "name": ["fp32", "pruned", "int8"],
+            "intensity": [250.0, 250.0, 600.0],
+            "achieved_gflops": [26.0, 26.0, 90.0],
+            "int8": [False, False, True],
+        }
+    )
+    plot = mll.plot_roofline(roof, points)
+    ax = plot.figure.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "fp32 roof", "int8 roof (G ops/s)",
+    ]  # fmt: skip
+    labels = sorted(t.get_text() for t in ax.texts if not t.get_text().startswith(" ridge"))
+    assert labels == ["1,2", "3"]  # the two points on one spot share a label
+    key = plot.figure.texts[0].get_text().splitlines()
+    assert key == [" 1  fp32", " 2  pruned", " 3  int8"]
