@@ -87,8 +87,12 @@ def explain_speedup(table: Any, baseline: str = "+ load once", most: float = MOS
             f"{share:.0%} of the speed-up on a log scale. " + tail
         )
         return Verdict(text, "baseline step")
-    text = head + (
-        f"The step to {baseline} gives {step:.1f}x, only {share:.0%} of the speed-up on a log "
-        "scale: the later fixes matter more. " + tail
-    )
+    if step > 1:
+        first = (
+            f"The step to {baseline} gives {step:.1f}x, only {share:.0%} of the speed-up "
+            "on a log scale"
+        )
+    else:
+        first = f"The step to {baseline} gave no speed-up here ({step:.2f}x)"
+    text = head + first + ": the later fixes matter more. " + tail
     return Verdict(text, "spread")

@@ -57,7 +57,7 @@ def plot_stage_shares(timers: Mapping[str, StageTimer]) -> FigurePNG:
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the variant's time")
-    ax.legend(ncol=len(shares.columns), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3))
+    ax.legend(ncol=len(shares.columns), fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     title = "where each variant's time goes"
     ax.set_title(title)
     fig.tight_layout()
@@ -84,7 +84,7 @@ def plot_load(table: Any) -> FigurePNG:
         color = f"C{i}"
         ax.plot(rows.concurrency, rows.p50_ms, "o-", color=color, label=f"{name} p50")
         ax.plot(rows.concurrency, rows.p95_ms, "s--", color=color, label=f"{name} p95")
-    ax.set_xscale("log", base=2)
+    _integer_ticks(ax, table["concurrency"])
     ax.set_yscale("log")
     ax.set_xlabel("concurrent clients")
     ax.set_ylabel("latency (ms)")
@@ -113,7 +113,7 @@ def plot_batch_sweep(sweep: Any) -> FigurePNG:
     right.set_ylabel("ms per batch (p50)")
     right.set_yscale("log")
     for ax in (left, right):
-        ax.set_xscale("log", base=2)
+        _integer_ticks(ax, rows["batch_size"])
         ax.set_xlabel("batch size")
         ax.grid(alpha=0.3, which="both")
     left.set_ylim(bottom=0)
@@ -121,3 +121,13 @@ def plot_batch_sweep(sweep: Any) -> FigurePNG:
     fig.suptitle(title)
     fig.tight_layout()
     return FigurePNG(fig, title, {"batch_sizes": [int(b) for b in rows.batch_size]})
+
+
+def _integer_ticks(ax: Any, values: Any) -> None:
+    """A log2 x axis labelled with the measured values themselves (1, 4, 16), not powers."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted({int(v) for v in values}))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())

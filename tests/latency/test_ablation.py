@@ -28,6 +28,11 @@ def test_explain_speedup_when_later_fixes_matter_more():
     assert "20.0x" in verdict.text and "16.0x" in verdict.text and "matter more" in verdict.text
 
 
+def test_explain_speedup_when_the_first_step_is_slower():
+    verdict = mll.explain_speedup(_table([100.0, 120.0, 20.0, 5.0]))
+    assert verdict.outcome == "spread" and "gave no speed-up here (0.83x)" in verdict.text
+
+
 def test_explain_speedup_when_nothing_is_faster():
     assert mll.explain_speedup(_table([10.0, 12.0, 11.0])).outcome == "none"
 
