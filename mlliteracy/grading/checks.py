@@ -20,7 +20,7 @@ from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .key import canon, compile_key, digest, ngrams, unseal, words
+from .key import canon, compile_key, digest, is_format, ngrams, unseal, words
 
 PLACEHOLDER = {"__placeholder__": True}
 NOT_ANSWERED = "not answered yet: replace the ... with your answer"
@@ -262,8 +262,10 @@ def score_question(
         results.append(CriterionResult(c["name"], ok, msg, bool(c.get("hidden"))))
         if not ok and not c.get("hidden") and (all_hints or not hints):
             hints += [h for h in (c.get("hint"), c.get("hint2") if strong else None) if h]
-    total = len(results) or 1
-    score = round(q["points"] * sum(r.passed for r in results) / total, 2)
+    # format checks (type, length) give feedback only: the points follow the content checks
+    scored = [r for r, c in zip(results, q["criteria"], strict=True) if not is_format(c)]
+    total = len(scored) or 1
+    score = round(q["points"] * sum(r.passed for r in scored) / total, 2) if scored else 0.0
     return CheckResult(
         qid,
         q["points"],

@@ -34,6 +34,8 @@ KEY_PREFIX = "mll-key-v1:"
 #: criterion kinds whose expected value is secret (hashed) vs plain properties
 SECRET_KINDS = ("equals", "one_of", "mentions", "before")
 PLAIN_KINDS = ("type", "length", "min_words", "cites_variable", "between")
+#: criterion kinds that check only an answer's shape: feedback for the learner, never points
+FORMAT_KINDS = ("type", "length")
 TYPES = ("number", "text", "list", "dict", "bool")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD = re.compile(r"[a-z0-9%$.]+")
@@ -147,12 +149,23 @@ def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[
         raise MLLError(f"{where}: criteria={criteria!r} must be a non-empty list of dicts")
     salt = f"{name}/{qid}"
     compiled = [_compile_criterion(salt, where, i, c) for i, c in enumerate(criteria)]
+    if graded and points > 0 and all(is_format(c) for c in compiled):
+        raise MLLError(
+            f"{where}: points={points!r} but every criterion checks only the answer's format "
+            f"({'/'.join(FORMAT_KINDS)}), which earns no points: add a check of its content, "
+            "or give points 0 with a 'review' note"
+        )
     out = {"points": points, "answer": answer, "criteria": compiled}
     if not graded:
         out["graded"] = False
     if q.get("review"):
         out["review"] = str(q["review"])
     return out
+
+
+def is_format(criterion: dict[str, Any]) -> bool:
+    """True for a criterion that checks only the answer's shape (``type``, ``length``)."""
+    return any(kind in criterion for kind in FORMAT_KINDS)
 
 
 def _compile_criterion(salt: str, where: str, i: int, c: Any) -> dict[str, Any]:

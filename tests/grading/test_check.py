@@ -110,10 +110,31 @@ def test_placeholder_scores_zero_without_crashing():
 
 @pytest.mark.parametrize(
     ("value", "score"),
-    [(0.516, 2), (0.5161, 2), (np.float32(0.52), 2), ("0.52", 1), (0.53, 1), ("x", 0)],
+    [(0.516, 2), (0.5161, 2), (np.float32(0.52), 2), ("0.52", 2), (0.53, 0), ("x", 0)],
 )
 def test_numbers_match_to_significant_digits(value, score):
+    # the points follow the content check only: "a number" is feedback, worth nothing
     assert mll.check("q_num", value).score == score
+
+
+def test_a_wrong_answer_of_the_right_type_earns_nothing():
+    result = mll.check("q_num", 0.9)
+    assert [c.passed for c in result.criteria] == [True, False]  # "a number" still shown
+    assert result.score == 0
+
+
+def test_a_key_that_gives_points_for_format_alone_is_refused():
+    unfair = {
+        "name": "unit",
+        "questions": {
+            "q": {"points": 2, "answer": "x", "criteria": [{"name": "a list", "type": "list"},
+                                                            {"name": "3 items", "length": 3}]},
+        },
+    }  # fmt: skip
+    with pytest.raises(MLLError, match="checks only the answer's format"):
+        compile_key(unfair)
+    unfair["questions"]["q"] |= {"points": 0, "review": "a person scores it"}
+    assert compile_key(unfair)["questions"]["q"]["points"] == 0
 
 
 def test_integers_match_whatever_their_type():

@@ -128,8 +128,9 @@ def test_scores(batch):
     assert "cell 1: ValueError: boom" in rows["cheat.ipynb"]["reason"]
     assert rows["loop.ipynb"]["score"] == "3"  # the cells after the interrupted one still ran
     assert "cell 2" in rows["loop.ipynb"]["reason"]
-    # the cheat's own key and patched checks count for nothing: only "a number" passes
-    assert (rows["cheat.ipynb"]["q_sum"], rows["cheat.ipynb"]["score"]) == ("0.67", "0.67")
+    # the cheat's own key and patched checks count for nothing: only "a number" passes, and a
+    # format check earns no points
+    assert (rows["cheat.ipynb"]["q_sum"], rows["cheat.ipynb"]["score"]) == ("0", "0")
     for name in ("exit.ipynb", "bomb.ipynb"):
         assert rows[name]["score"] == "0"
     assert report.graded == 9 and report.skipped == 0
