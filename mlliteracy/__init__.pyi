@@ -216,9 +216,9 @@ from .cost.roofline import (
     layer_points as layer_points,
     measure_peak_gflops as measure_peak_gflops,
     measure_roof as measure_roof,
-    plot_roofline as plot_roofline,
     text_batch_points as text_batch_points,
 )
+from .cost.roofline_figure import plot_roofline as plot_roofline
 
 # failures
 from .failures.ablation import (

@@ -14,4 +14,6 @@ Modules:
   hours, energy.
 - ``roofline``: Roofline model (Williams, Waterman & Patterson 2009): is a kernel limited by
   compute or memory?
+- ``roofline_figure``: The roofline as a picture: both measured roofs (fp32 and, when measured,
+  int8) and the points placed under them, numbered so that no label covers another.
 """
