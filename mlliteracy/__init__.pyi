@@ -289,6 +289,13 @@ from .audit.regulation import regulatory_map as regulatory_map
 from .audit.system import Flow as Flow, SystemSpec as SystemSpec, demo_system as demo_system
 
 # mlops
+from .mlops.alerts import (
+    DriftAlert as DriftAlert,
+    PsiNull as PsiNull,
+    drift_alert as drift_alert,
+    plot_psi_null as plot_psi_null,
+    psi_null as psi_null,
+)
 from .mlops.migration import migration_plan as migration_plan
 from .mlops.monitoring import (
     MonitorReport as MonitorReport,

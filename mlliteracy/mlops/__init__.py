@@ -4,6 +4,8 @@ redesigned pipeline, experiment tracking, reproducibility, drift monitoring, the
 Used by: advanced 02.
 
 Modules:
+- ``alerts``: Drift alerts that know the sample size: a bootstrap null for PSI and a
+  persistence rule.
 - ``migration``: A phased MLOps migration plan: what each phase fixes, what it costs, what it
   returns.
 - ``monitoring``: Drift monitoring with stated thresholds: PSI and KS on input features and on
