@@ -52,12 +52,20 @@ def allowed_cpus() -> tuple[int, ...]:
     return tuple(range(os.cpu_count() or 1))
 
 
-def split_cpus(cpus: Sequence[int] | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+#: fewest cores from which ``serve(cpus="auto")`` pins: on 2 cores, giving the client one left
+#: the server a single core and cost more than the contention it removed (measured by
+#: benchmarks/serving_overhead.py: best served throughput 0.92 -> 0.59 of in-process)
+PIN_FROM_CORES = 4
+
+
+def split_cpus(
+    cpus: Sequence[int] | None = None, min_cores: int = PIN_FROM_CORES
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Cores for (server, load generator): the first core for the client, the rest for the
-    server, so the two do not compete. With one core, or where affinity cannot be set
-    (macOS, Windows), both are empty: nothing is pinned."""
+    server, so the two do not compete. With fewer than ``min_cores`` cores, or where affinity
+    cannot be set (macOS, Windows), both are empty: nothing is pinned."""
     cpus = tuple(sorted(cpus)) if cpus is not None else allowed_cpus()
-    if len(cpus) < 2 or not hasattr(os, "sched_setaffinity"):
+    if len(cpus) < max(min_cores, 2) or not hasattr(os, "sched_setaffinity"):
         return (), ()
     return cpus[1:], cpus[:1]
 
@@ -323,9 +331,10 @@ def serve(
         threads: torch and ONNX Runtime threads in the server (None: one per pinned core, or
             the libraries' defaults when not pinned).
         startup_timeout: seconds to wait for ``/health``.
-        cpus: cores to pin the server to. ``"auto"``: with two or more cores, all but the
-            first, which :func:`~mlliteracy.latency.loadtest.load_test` then uses for the
-            client, so server and load generator do not compete; ``None``: not pinned.
+        cpus: cores to pin the server to (a tuple), ``None`` for none, or ``"auto"``: from
+            :data:`PIN_FROM_CORES` cores on, all but the first, which
+            :func:`~mlliteracy.latency.loadtest.load_test` then uses for the client, so
+            server and load generator do not compete (on fewer cores nothing is pinned).
         batch_size: most requests per micro-batch (``optimized``).
         max_wait_ms: how long the micro-batcher waits for more requests when only one is
             queued (0: never; the batch is whatever queued while the previous one ran).

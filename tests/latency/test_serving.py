@@ -86,18 +86,28 @@ def test_serve_rejects_unknown_variant(clf):
         mll.serve(clf, "fast")
 
 
-def test_server_is_pinned_apart_from_the_load_generator(server):
+def test_server_is_pinned_apart_from_the_load_generator(clf, tmp_path):
     import psutil
 
     from mlliteracy.latency.loadtest import client_cpus
     from mlliteracy.latency.server import allowed_cpus, split_cpus
 
-    if not split_cpus()[0]:
-        pytest.skip("one core, or no CPU affinity on this OS: nothing is pinned")
+    cores, _ = split_cpus(min_cores=2)
+    if not cores:
+        pytest.skip("one core, or no CPU affinity on this OS: nothing can be pinned")
+    with mll.serve(clf, "optimized", tmp_path, cpus=cores) as server:
+        assert server.cpus == cores
+        assert sorted(psutil.Process(server.pid).cpu_affinity()) == list(cores)
+        assert client_cpus(server) == tuple(c for c in allowed_cpus() if c not in cores)
+        assert "cores" in repr(server)
+        assert mll.load_test(server, TEXTS, requests=2, concurrency=(1,)).ok.tolist() == [2]
+
+
+def test_auto_pins_only_from_four_cores(server):
+    from mlliteracy.latency.server import PIN_FROM_CORES, split_cpus
+
     assert server.cpus == split_cpus()[0]
-    assert sorted(psutil.Process(server.pid).cpu_affinity()) == list(server.cpus)
-    assert client_cpus(server) == tuple(c for c in allowed_cpus() if c not in server.cpus)
-    assert "cores" in repr(server)
+    assert (len(server.cpus) > 0) == (len(split_cpus(min_cores=2)[0]) + 1 >= PIN_FROM_CORES)
 
 
 @pytest.mark.parametrize("library", ["aiohttp", "httpx"])

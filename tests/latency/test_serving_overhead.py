@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_split_cpus_gives_the_client_one_core_and_the_server_the_rest():
     assert split_cpus([0]) == ((), ())
+    assert split_cpus([0, 1]) == ((), ())  # 2 cores: the server would keep only one
     if sys.platform.startswith("linux"):
-        assert split_cpus([3, 0, 1]) == ((1, 3), (0,))
+        assert split_cpus([0, 1], min_cores=2) == ((1,), (0,))
+        assert split_cpus([3, 0, 1, 2]) == ((1, 2, 3), (0,))
 
 
 def test_pin_to_nothing_is_a_no_op():
@@ -102,3 +104,6 @@ def test_benchmark_reports_both_ratios():
     for key in ("served_p50_ratio", "throughput_ratio"):
         assert result[key] > 0
     assert result["configs"][-1]["errors"] == 0
+    assert {"served_p50_ratio_same_cores", "throughput_ratio_same_cores"} <= set(
+        result["configs"][-1]
+    )
