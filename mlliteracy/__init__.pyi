@@ -293,6 +293,7 @@ from .mlops.alerts import (
     DriftAlert as DriftAlert,
     PsiNull as PsiNull,
     drift_alert as drift_alert,
+    plot_drift as plot_drift,
     plot_psi_null as plot_psi_null,
     psi_null as psi_null,
 )

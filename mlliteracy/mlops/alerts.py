@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -132,11 +133,43 @@ def plot_psi_null(nulls: Sequence[PsiNull], limit: float = RULE_OF_THUMB) -> Fig
     ax.set_xlabel("PSI between two samples of one pool (dotted: each 99th percentile)")
     ax.set_ylabel("pairs")
     ax.legend(fontsize=8)
-    title = "Same-distribution PSI shrinks as the windows grow"
+    title = "PSI between same-distribution samples, by window size"
     fig.suptitle(title)
     fig.tight_layout()
     facts = {f"n={x.n}": {"share_above": round(x.share_above(limit), 3)} for x in nulls}
     return FigurePNG(fig, title, facts)
+
+
+def plot_drift(reference: Any, current: Any, name: str = "feature", bins: int = 10) -> FigurePNG:
+    """Reference vs current shares in PSI's own bins (the reference's quantiles) of one feature."""
+    from matplotlib.figure import Figure
+
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    cur = np.asarray(current, dtype=np.float64).ravel()
+    if len(ref) == 0 or len(cur) == 0:
+        raise MLLError("reference and current must be non-empty: pass two samples of one feature")
+    inner = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1))[1:-1])
+    shares = {
+        label: np.bincount(np.searchsorted(inner, v, "right"), minlength=len(inner) + 1) / len(v)
+        for label, v in (("reference", ref), ("current", cur))
+    }
+    edges = [f"{a:g}" for a in inner]
+    labels = [f"< {edges[0]}"] + [f"{a}-{b}" for a, b in pairwise(edges)] + [f">= {edges[-1]}"]
+    fig = Figure(figsize=(7.5, 3.0))
+    ax = fig.subplots()
+    x = np.arange(len(labels))
+    for offset, (label, share) in zip((-0.2, 0.2), shares.items(), strict=True):
+        ax.bar(x + offset, share, width=0.4, label=f"{label} (n={len(ref if offset < 0 else cur)})")
+    ax.set_xticks(x, labels, rotation=30, fontsize=8)
+    ax.set_xlabel(f"{name}: bins at the reference's quantiles (the bins PSI uses)")
+    ax.set_ylabel("share of the sample")
+    ax.legend(fontsize=8)
+    value = psi(ref, cur, bins=bins)
+    title = f"{name}: reference vs current, PSI {value:.3f}"
+    fig.suptitle(title)
+    fig.tight_layout()
+    empty = int(np.sum(shares["current"] == 0))
+    return FigurePNG(fig, title, {"psi": round(value, 3), "bins": len(labels), "empty": empty})
 
 
 @dataclass(frozen=True)

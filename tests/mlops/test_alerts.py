@@ -54,6 +54,16 @@ def test_plot_psi_null_facts(pool):
     assert set(fig.facts) == {"n=40", "n=400"} and fig._repr_png_().startswith(b"\x89PNG")
 
 
+def test_plot_drift_shows_psi_bins(pool):
+    calm = mll.plot_drift(pool[:500], pool[500:1000], name="x")
+    moved = mll.plot_drift(pool[:500], pool[500:1000] + 2.0, name="x")
+    assert calm.facts["bins"] == 10 and calm.facts["empty"] == 0
+    assert moved.facts["psi"] > calm.facts["psi"] and moved.facts["empty"] > 0
+    assert (
+        mll.plot_drift([0, 0, 0], [0, 1], name="flat").facts["bins"] == 2
+    )  # PSI's bins: < 0 and >= 0
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -63,6 +73,7 @@ def test_plot_psi_null_facts(pool):
         lambda p: mll.drift_alert([0.1], 0.3, k=4, m=3),
         lambda p: mll.drift_alert([0.1], -1.0),
         lambda p: mll.plot_psi_null([]),
+        lambda p: mll.plot_drift([], [1.0]),
         lambda p: mll.psi_null(p, n=40).threshold(1.5),
     ],
 )
