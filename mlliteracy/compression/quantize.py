@@ -147,7 +147,7 @@ def torch_variant(model: Any, name: str, technique: str = "baseline") -> Variant
     def save(folder: Path) -> Path:
         from safetensors.torch import save_file
 
-        path = Path(folder) / f"{_slug(name)}.safetensors"
+        path = Path(folder) / f"{file_stem(name)}.safetensors"
         state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(path))
         return path
@@ -225,7 +225,7 @@ def _onnx_variant(
         return session.run(None, {input_name: x})[0]
 
     def save(folder: Path) -> Path:
-        path = Path(folder) / f"{_slug(name)}.onnx"
+        path = Path(folder) / f"{file_stem(name)}.onnx"
         path.write_bytes(onnx_bytes)
         return path
 
@@ -327,6 +327,7 @@ def quantize_static_int8(
     return _onnx_variant(data, name, model, "quantisation", "onnxruntime int8 (static)")
 
 
-def _slug(name: str) -> str:
+def file_stem(name: str) -> str:
+    """A variant name as a file name: lower case, runs of other characters as ``_``."""
     keep = [c if c.isalnum() else "_" for c in name.lower()]
     return "".join(keep).strip("_") or "variant"

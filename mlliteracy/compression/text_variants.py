@@ -26,7 +26,7 @@ from ..latency.pipeline import export_pooled_onnx, quantize_onnx_int8
 from ..models.minilm import EMBED_TOKENS, mean_pool, shared_encoder
 from ..models.sentiment import SentimentClassifier, sample_split, train_sentiment, tweet_splits
 from .pruning import prune_unstructured
-from .quantize import Variant, count_params
+from .quantize import Variant, count_params, file_stem
 
 #: Runtimes :func:`minilm_variant` builds.
 TEXT_RUNTIMES = ("torch", "onnx", "onnx-int8")
@@ -136,7 +136,7 @@ def minilm_variant(
         model, _ = prune_unstructured(model, float(prune))
     if own_head is None:
         own_head = layers != MINILM_LAYERS
-    stem = workdir / (f"minilm-{layers}-layers" if not prune else _slug(name))
+    stem = workdir / (f"minilm-{layers}-layers" if not prune else file_stem(name))
     embed, save = _backend(model, tokenizer, stem, runtime, per_channel)
     head = _own_head(embed, task) if own_head else task.head
     technique = _technique(layers, prune, runtime)
@@ -167,10 +167,6 @@ def _technique(layers: int, prune: float, runtime: str) -> str:
     if prune:
         return "pruning"
     return {"torch": "baseline", "onnx": "runtime", "onnx-int8": "quantisation"}[runtime]
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "variant"
 
 
 def _backend(model: Any, tokenizer: Any, stem: Path, runtime: str, per_channel: bool):
