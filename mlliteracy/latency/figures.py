@@ -98,10 +98,10 @@ def plot_load(table: Any) -> FigurePNG:
 
 
 def plot_batch_sweep(sweep: Any) -> FigurePNG:
-    """Throughput and ms per request against batch size, from :func:`batch_sweep`'s table."""
+    """Throughput and ms per batch (p50) against batch size, from :func:`batch_sweep`'s table."""
     from matplotlib.figure import Figure
 
-    cols = {"batch_size", "ms_per_item", "throughput_per_s"}
+    cols = {"batch_size", "p50_ms", "throughput_per_s"}
     if not hasattr(sweep, "columns") or not cols <= set(sweep.columns) or sweep.empty:
         raise MLLError("sweep must be the DataFrame returned by mll.batch_sweep")
     rows = sweep.sort_values("batch_size")
