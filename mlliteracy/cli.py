@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("mlliteracy.commands.doctor", "check this machine for the workbook"),
     "assign": ("mlliteracy.commands.assign", "generate exercises/ from solutions/"),
     "grade": ("mlliteracy.commands.grade", "grade submitted notebooks into a gradebook"),
+    "review": ("mlliteracy.commands.review", "review flagged answers by hand in a local page"),
     "workbook": ("mlliteracy.commands.workbook", "execute every notebook, write HTML"),
     "autopsy": ("mlliteracy.commands.autopsy", "params, FLOPs, shapes of a model or a model file"),
     "manifest": ("mlliteracy.commands.manifest", "build or verify a manifest of artifact hashes"),
