@@ -1,4 +1,5 @@
-"""JupyterLab in a real browser: the autopsy lesson runs, its widget responds, Netron shows a graph.
+"""JupyterLab in a real browser: the autopsy lesson runs, its widget responds, Netron shows a graph;
+the review page (`mlliteracy review`) scores a flagged answer.
 
 Screenshots for humans land in ``build/browser/``.
 """
@@ -7,10 +8,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from mlliteracy.grading.feedback import feedback_page
+from mlliteracy.grading.gradebook import read_gradebook, write_gradebook
+from mlliteracy.grading.submissions import sha256_of
 from tests.browser import CHROMIUM_FLAGS, ensure_chromium, jupyterlab, run_all_cells
 
 pytestmark = pytest.mark.browser
@@ -131,4 +137,81 @@ def test_autopsy_lesson_widget_and_netron_work_in_the_browser(browser, lab):
     assert nodes.count() > 3
     iframe.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "02_model_autopsy_netron.png"))
+    page.close()
+
+
+def _review_page(course: Path):
+    """Start `mlliteracy review` on the course's gradebook; return (process, URL it printed)."""
+    cmd = [sys.executable, "-m", "mlliteracy.cli", "review", "gradebook.csv", "--feedback", "fb"]
+    proc = subprocess.Popen(cmd, cwd=course, stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:
+        if line.startswith("open http://127.0.0.1:"):
+            return proc, line.split()[1]
+    raise RuntimeError(f"mlliteracy review printed no URL (exit {proc.wait()})")
+
+
+def test_review_page_scores_one_answer_into_gradebook_and_feedback(browser, tmp_path):
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    solution = ROOT / "tests" / "golden" / "assign" / "solutions" / "demo.ipynb.json"
+    (course / "solutions" / "demo.ipynb").write_bytes(solution.read_bytes())
+    (course / "subs").mkdir()
+    (course / "fb").mkdir()
+    rows = []
+    for name in ("alice", "bob"):
+        nb = json.loads(solution.read_text())
+        cell = next(c for c in nb["cells"] if 'check("q_text"' in "".join(c["source"]))
+        cell["source"] = (
+            f'note = "<script>alert(1)</script> thanks, {name}"\nmll.check("q_text", note)'
+        )
+        sub = course / "subs" / f"{name}.ipynb"
+        sub.write_text(json.dumps(nb))
+        row = {"submission": f"subs/{name}.ipynb", "status": "graded", "score": 3, "max_score": 3}
+        row |= {"q_sum": 2, "q_text": 1, "needs_review": "q_text", "reason": "", "exercise": "demo"}
+        rows.append(row | {"sha256": sha256_of(sub), "key_sha256": "k"})
+        page_html = feedback_page(row["submission"], rows[-1], [], [])
+        (course / "fb" / f"subs_{name}.ipynb.html").write_text(page_html)
+    write_gradebook(course / "gradebook.csv", rows)
+
+    dialogs: list[str] = []
+    proc, url = _review_page(course)
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 1100})
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        assert page.locator("#progress").inner_text() == "0 of 2 flagged answers reviewed"
+        assert page.locator("#answer-title").inner_text() == "subs/alice.ipynb: q_text"
+        assert page.locator("#rubric").inner_text() == "Is it polite?"
+        assert "<script>alert(1)</script> thanks, alice" in page.locator("pre.answer").inner_text()
+        page.fill("#points", "0.5")
+        page.fill("#comment", "Polite, but say why the total is <b>42</b>.")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "review.png"), full_page=True)
+        page.click("#save")
+        page.wait_for_selector("text=saved: subs/alice.ipynb q_text")
+        assert page.locator("#answer-title").inner_text() == "subs/bob.ipynb: q_text"
+        assert page.locator("#progress").inner_text() == "1 of 2 flagged answers reviewed"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    alice, bob = read_gradebook(course / "gradebook.csv")
+    assert (alice["q_text"], alice["score"], alice["needs_review"]) == ("0.5", "2.5", "")
+    assert (bob["q_text"], bob["needs_review"]) == ("1", "q_text")
+    page.goto((course / "fb" / "subs_alice.ipynb.html").as_uri())
+    section = page.locator("section.mll-review").inner_text()
+    assert (
+        "Reviewed by your instructor" in section and "Your score after review: 2.5 / 3" in section
+    )
+    assert "Polite, but say why the total is <b>42</b>." in section  # shown as text, not markup
+
+    # closing and reopening continues at the first answer not reviewed yet
+    proc, url = _review_page(course)
+    try:
+        page.goto(url)
+        assert page.locator("#answer-title").inner_text() == "subs/bob.ipynb: q_text"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert dialogs == []  # the learner's <script> never ran
     page.close()
