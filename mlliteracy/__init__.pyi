@@ -186,6 +186,11 @@ from .compression.tradeoffs import (
 )
 
 # cost
+from .cost.benefit import (
+    Option as Option,
+    cost_benefit as cost_benefit,
+    pilot_check as pilot_check,
+)
 from .cost.buildbuy import average_tokens as average_tokens, build_vs_buy as build_vs_buy
 from .cost.cascade import (
     Cascade as Cascade,
@@ -193,6 +198,7 @@ from .cost.cascade import (
     sample_tweets as sample_tweets,
     train_tfidf as train_tfidf,
 )
+from .cost.compare import accuracy_se as accuracy_se, paired_bootstrap as paired_bootstrap
 from .cost.curve import cascade_curve as cascade_curve
 from .cost.pricing import (
     ILLUSTRATIVE_PRICES as ILLUSTRATIVE_PRICES,
@@ -202,6 +208,8 @@ from .cost.pricing import (
     cost_table as cost_table,
     device_hours as device_hours,
     energy_kwh as energy_kwh,
+    listed_price as listed_price,
+    price_table as price_table,
     serving_cost as serving_cost,
     training_estimate as training_estimate,
     training_flops as training_flops,

@@ -23,6 +23,7 @@ import numpy as np
 from .._core import html as _html
 from .._core.checks import check_texts
 from .._core.errors import MLLError
+from .._core.expect import Verdict
 from .._core.figures import FigurePNG
 from ..latency.timing import measure_latency
 from .cascade import (
@@ -35,6 +36,7 @@ from .cascade import (
     model_proba,
     route_by_confidence,
 )
+from .compare import N_BOOT, PairedDifference, paired_bootstrap
 from .pricing import Price, as_price, cost_per_1k_requests
 
 #: columns of :meth:`CascadeCurve.quality`: no timings, repeatable on one machine (accuracies
@@ -104,6 +106,12 @@ class CascadeCurve:
     """Hourly price of the machine (an input)."""
     n: int
     """Labelled texts the accuracies are computed on."""
+    labels: Any = None
+    """The true label indices (kept for paired comparisons)."""
+    p_cheap: Any = None
+    """The cheap model's probabilities on the texts, (n, classes)."""
+    p_expensive: Any = None
+    """The expensive model's probabilities on the texts, (n, classes)."""
 
     def _row(self, i: int) -> OperatingPoint:
         r = self.frame.iloc[i]
@@ -119,18 +127,90 @@ class CascadeCurve:
         """Every row as an :class:`OperatingPoint`."""
         return [self._row(i) for i in range(len(self.frame))]
 
-    def best(self, max_drop_points: float = 1.0) -> OperatingPoint:
-        """The cheapest policy at most ``max_drop_points`` accuracy points below expensive only.
+    def predictions(self, point: OperatingPoint | float) -> np.ndarray:
+        """Predicted label indices of one policy (an operating point or a threshold: 0 is cheap
+        only, ``inf`` expensive only) on the curve's texts."""
+        if self.p_cheap is None or self.p_expensive is None:
+            raise MLLError("this curve holds no probabilities: build it with mll.cascade_curve")
+        t = point.threshold if isinstance(point, OperatingPoint) else check_threshold(point)
+        return route_by_confidence(self.p_cheap, self.p_expensive, t)[0]
+
+    def paired(
+        self,
+        point: OperatingPoint | float,
+        against: OperatingPoint | float = math.inf,
+        n_boot: int = N_BOOT,
+        seed: int = 0,
+    ) -> PairedDifference:
+        """Paired bootstrap of one policy's accuracy minus another's (default: expensive only)
+        on the curve's texts.
 
         Example:
-            >>> curve.best(max_drop_points=1.0).threshold
+            >>> curve.paired(curve.best(3.0)).decide(3.0)
+        """
+        names = tuple(_policy_name(p) for p in (point, against))
+        pred_a, pred_b = self.predictions(point), self.predictions(against)
+        return paired_bootstrap(self.labels, pred_a, pred_b, names, n_boot, seed)
+
+    def best(
+        self, max_drop_points: float = 1.0, confident: bool = False, seed: int = 0
+    ) -> OperatingPoint:
+        """The cheapest policy at most ``max_drop_points`` accuracy points below expensive only.
+
+        With ``confident=True`` the rule reads the paired bootstrap interval instead of the point
+        estimate: a policy qualifies when the interval's lower end of its accuracy minus the
+        expensive model's is at or above ``-max_drop_points``.
+
+        Example:
+            >>> curve.best(max_drop_points=3.0, confident=True).threshold
         """
         ok = isinstance(max_drop_points, numbers.Real) and not isinstance(max_drop_points, bool)
         if not ok or not math.isfinite(float(max_drop_points)) or max_drop_points < 0:
             raise MLLError(f"max_drop_points={max_drop_points!r} must be a number >= 0, e.g. 1.0")
-        allowed = [p for p in self.points() if p.drop_points <= max_drop_points + 1e-9]
+        if confident:
+            allowed = [
+                p for p in self.points()
+                if p.policy == EXPENSIVE_ONLY
+                or self.paired(p, seed=seed).low_points >= -max_drop_points - 1e-9
+            ]  # fmt: skip
+        else:
+            allowed = [p for p in self.points() if p.drop_points <= max_drop_points + 1e-9]
         # expensive only always qualifies; ties in cost go to the more accurate policy
         return min(allowed, key=lambda p: (p.usd_per_1k_requests, -p.accuracy))
+
+    def verdict(self, max_drop_points: float, seed: int = 0) -> Verdict:
+        """The engineering conclusion of this curve, chosen with the paired interval rule.
+
+        Outcomes: ``cheap alone`` (no deferral is needed: drop the expensive path), ``cascade``
+        (keep both models, at the chosen threshold) or ``expensive alone`` (no cheaper policy
+        stays within the tolerance).
+        """
+        op = self.best(max_drop_points, confident=True, seed=seed)
+        vs = self.paired(op, seed=seed)
+        span = f"[{vs.low_points:+.1f}, {vs.high_points:+.1f}]"
+        if op.policy == CHEAP_ONLY:
+            cheap = self.paired(0.0, seed=seed)
+            text = (
+                f"Within a tolerance of {max_drop_points:g} points, the cheapest policy is the "
+                f"**cheap model alone**: it is {cheap.difference_points:+.1f} points against the "
+                f"expensive model (paired interval {span}) at {1 - op.saving_share:.0%} of its "
+                "cost. **Drop the expensive path**: every deferral would pay for the expensive "
+                "model without a demonstrated gain."
+            )
+            return Verdict(text, "cheap alone")
+        if op.policy == "cascade":
+            text = (
+                f"Within a tolerance of {max_drop_points:g} points, the cheapest policy is the "
+                f"**cascade at threshold {op.threshold:g}**: it defers {op.deferred_share:.0%} "
+                f"of requests, is {vs.difference_points:+.1f} points against the expensive model "
+                f"(paired interval {span}) and saves {op.saving_share:.0%}. **Keep both models**."
+            )
+            return Verdict(text, "cascade")
+        text = (
+            f"No cheaper policy stays within {max_drop_points:g} points of the expensive model "
+            "with confidence: **keep the expensive model alone**, or measure on more items."
+        )
+        return Verdict(text, "expensive alone")
 
     def quality(self):
         """The untimed columns only (policy, threshold, accuracy, deferred share): no timings."""
@@ -269,4 +349,14 @@ def cascade_curve(
     rows.append(row(EXPENSIVE_ONLY, math.inf, p_exp.argmax(axis=1), 1.0, exp_ms))
     cols = ["policy", "threshold", "accuracy", "deferred_share", "ms_per_request"]
     frame = pd.DataFrame(rows, columns=[*cols, "usd_per_1k_requests"])
-    return CascadeCurve(frame, cheap_ms, exp_ms, int(threads), price, len(y))
+    return CascadeCurve(frame, cheap_ms, exp_ms, int(threads), price, len(y), y, p_cheap, p_exp)
+
+
+def _policy_name(point: Any) -> str:
+    if isinstance(point, OperatingPoint):
+        point = point.threshold if point.policy == "cascade" else point.policy
+    if point == CHEAP_ONLY or point == 0:
+        return CHEAP_ONLY
+    if point == EXPENSIVE_ONLY or (isinstance(point, numbers.Real) and point > 1):
+        return EXPENSIVE_ONLY
+    return f"cascade {point:g}"

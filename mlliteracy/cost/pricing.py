@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .._core import html as _html
 from .._core.checks import positive
 from .._core.errors import MLLError
+from .._core.offline import asset_error, load_asset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,6 +105,87 @@ ILLUSTRATIVE_PRICES: dict[str, Price] = {
         "2026-06",
     ),
 }
+
+
+#: the file of listed prices with their sources and dates (``mll.price_table``)
+PRICES_ASSET = "prices.yaml"
+_PRICE_FIELDS = ("item", "kind", "unit", "usd", "source", "url", "as_of")
+PER_HOUR = "USD per hour"
+
+
+@dataclass(frozen=True)
+class ListedPrice:
+    """One row of the price table in ``mlliteracy/assets/prices.yaml``: a number with its source."""
+
+    key: str
+    item: str
+    """What is priced (product, size, region, tier)."""
+    kind: str
+    """``compute``, ``gpu``, ``api`` or ``storage``."""
+    unit: str
+    """e.g. ``USD per hour``, ``USD per 1k tokens``, ``USD per GB-month``."""
+    usd: float
+    source: str
+    """The page the number was read from, in words."""
+    url: str
+    as_of: str
+    """The date the source states for its numbers (``undated`` when it states none)."""
+    read: str
+    """The month the table copied the number."""
+
+    def as_price(self) -> Price:
+        """This row as an hourly :class:`Price` (only for rows priced per hour)."""
+        if self.unit != PER_HOUR:
+            raise MLLError(f"price {self.key!r} is in {self.unit!r}, not {PER_HOUR!r}: "
+                           "use its .usd directly")  # fmt: skip
+        where = f"{self.source.split(',')[0]}, see mll.price_table()"
+        return Price(self.item, self.usd, where, self.as_of, illustrative=False)
+
+    def __repr__(self) -> str:
+        return f"ListedPrice({self.key!r}: {self.usd:g} {self.unit}, as of {self.as_of})"
+
+    def _repr_html_(self) -> str:
+        rows = [(f, getattr(self, f)) for f in (*_PRICE_FIELDS, "read")]
+        return _html.table(("", self.key), rows, caption="listed price (an input)")
+
+
+def listed_prices() -> dict[str, ListedPrice]:
+    """Every row of ``mlliteracy/assets/prices.yaml``, by key."""
+    raw = load_asset(PRICES_ASSET)
+    try:
+        read = str(raw["read"])
+        return {
+            str(k): ListedPrice(str(k), *(v[f] for f in _PRICE_FIELDS[:3]), float(v["usd"]),
+                                *(str(v[f]) for f in _PRICE_FIELDS[4:]), read)
+            for k, v in raw["prices"].items()
+        }  # fmt: skip
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise asset_error(PRICES_ASSET, err) from err
+
+
+def listed_price(key: str) -> ListedPrice:
+    """One listed price with its source and date.
+
+    Example:
+        >>> mll.listed_price("aws-c6i-large").as_price()
+    """
+    prices = listed_prices()
+    if key not in prices:
+        raise MLLError(f"key={key!r} is not in the price table: use one of {sorted(prices)}")
+    return prices[key]
+
+
+def price_table() -> pd.DataFrame:
+    """The price table as a DataFrame: key, item, kind, unit, usd, source, url, as_of, read.
+
+    Example:
+        >>> mll.price_table()[["key", "usd", "unit", "as_of"]]
+    """
+    import pandas as pd
+
+    rows = [{"key": p.key, **{f: getattr(p, f) for f in _PRICE_FIELDS}, "read": p.read}
+            for p in listed_prices().values()]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def cost_per_1k_requests(usd_per_hour: float, requests_per_second: float) -> float:

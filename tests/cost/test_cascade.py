@@ -160,3 +160,82 @@ def test_tfidf_model_is_seeded_and_useful():
     assert again == texts and mll.sample_tweets("test", n=60, seed=0)[0] != texts
     with pytest.raises(mll.MLLError, match="split='dev'"):
         mll.sample_tweets("dev")
+
+
+# ---------------------------------------------------------------- paired rule and verdict
+# 300 items: cheap right on 60%, expensive on 66%; the cheap model is confident (0.9) exactly
+# where it is right, so a cascade at 0.7 defers every cheap error to the expensive model.
+Y300 = np.array([0, 1, 2] * 100)
+
+
+class Fixed:
+    """Probabilities given per text index: texts are "0".."299"."""
+
+    classes = CLASSES
+
+    def __init__(self, probs):
+        self.probs = probs
+
+    def predict_proba(self, texts):
+        return self.probs[[int(t) for t in texts]]
+
+
+def _probs(correct, conf_right=0.9, conf_wrong=0.4):
+    p = np.full((len(Y300), 3), 0.0)
+    for i, (y, ok) in enumerate(zip(Y300, correct, strict=True)):
+        k = y if ok else (y + 1) % 3
+        c = conf_right if ok else conf_wrong
+        p[i] = (1 - c) / 2
+        p[i, k] = c
+    return p
+
+
+def _curve(cheap_right, exp_right):
+    cheap, exp = Fixed(_probs(cheap_right)), Fixed(_probs(exp_right))
+    texts = [str(i) for i in range(len(Y300))]
+    return mll.cascade_curve(cheap, exp, texts, Y300, (0.7,), 3.6, latencies_ms=(1.0, 10.0))
+
+
+def test_verdict_cascade_when_deferring_the_unsure_keeps_accuracy():
+    rng = np.random.default_rng(0)
+    exp_right = rng.random(300) < 0.66
+    cheap_right = exp_right & (rng.random(300) < 0.9)  # cheap errors are all unsure
+    curve = _curve(cheap_right, exp_right)
+    op = curve.best(3.0, confident=True)
+    assert op.policy == "cascade" and op.threshold == 0.7
+    d = curve.paired(op)
+    assert d.difference_points == 0 and d.disagreements == 0  # deferred items match exactly
+    v = curve.verdict(3.0)
+    assert v.outcome == "cascade" and "threshold 0.7" in v.text
+    assert curve.paired(0.0).high_points < 0  # the cheap model alone is clearly worse
+
+
+def test_verdict_cheap_alone_when_the_cheap_model_is_better():
+    rng = np.random.default_rng(1)
+    cheap_right = rng.random(300) < 0.8
+    exp_right = cheap_right & (rng.random(300) < 0.8)
+    v = _curve(cheap_right, exp_right).verdict(3.0)
+    assert v.outcome == "cheap alone" and "Drop the expensive path" in v.text
+
+
+def test_verdict_expensive_alone_when_nothing_cheaper_is_close():
+    rng = np.random.default_rng(2)
+    exp_right = rng.random(300) < 0.9
+    cheap_right = rng.random(300) < 0.4
+    # the cheap model is sure of its mistakes too: a cascade at 0.7 keeps them
+    cheap = Fixed(_probs(cheap_right, conf_right=0.9, conf_wrong=0.9))
+    exp = Fixed(_probs(exp_right))
+    texts = [str(i) for i in range(300)]
+    curve = mll.cascade_curve(cheap, exp, texts, Y300, (0.7,), 3.6, latencies_ms=(1.0, 10.0))
+    assert curve.verdict(3.0).outcome == "expensive alone"
+    assert curve.best(3.0, confident=True).policy == "expensive only"
+
+
+def test_confident_rule_is_stricter_than_the_point_rule():
+    rng = np.random.default_rng(3)
+    exp_right = rng.random(300) < 0.66
+    cheap_right = rng.random(300) < 0.65
+    curve = _curve(cheap_right, exp_right)
+    point, confident = curve.best(3.0), curve.best(3.0, confident=True)
+    assert confident.usd_per_1k_requests >= point.usd_per_1k_requests
+    assert curve.predictions(math.inf).tolist() == _probs(exp_right).argmax(1).tolist()

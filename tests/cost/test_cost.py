@@ -95,3 +95,24 @@ def test_one_price_rule_a_number_is_the_readers_own_price():
         as_price(None)
     with pytest.raises(mll.MLLError, match="self_host_usd_per_hour"):
         mll.build_vs_buy(2e6, 60, 0.00015, -1, 80)
+
+
+def test_price_table_rows_have_a_source_and_a_date():
+    table = mll.price_table()
+    assert {"aws-c6i-large", "aws-g5-xlarge", "gpt-4o-mini-input", "aws-s3-standard"} <= set(
+        table.key
+    )
+    for row in table.itertuples():
+        assert row.source and row.url.startswith("https://") and row.read[:2] == "20"
+        assert row.as_of == "undated" or row.as_of[:2] == "20"
+        assert "recalled" not in row.source and row.usd > 0
+
+
+def test_listed_price_as_an_hourly_price():
+    cpu = mll.listed_price("aws-c6i-large")
+    price = cpu.as_price()
+    assert price.usd_per_hour == cpu.usd and not price.illustrative and price.as_of == cpu.as_of
+    with pytest.raises(mll.MLLError, match="per GB-month"):
+        mll.listed_price("aws-s3-standard").as_price()
+    with pytest.raises(mll.MLLError, match="not in the price table"):
+        mll.listed_price("nope")
