@@ -16,6 +16,7 @@ from mlliteracy import cli
 from mlliteracy._core.errors import MLLError
 from mlliteracy.commands.review import ReviewServer
 from mlliteracy.grading.feedback import feedback_page
+from mlliteracy.grading.grade import grade_submissions
 from mlliteracy.grading.gradebook import read_gradebook, write_gradebook
 from mlliteracy.grading.review import (
     SECTION_TITLE,
@@ -282,3 +283,26 @@ def test_the_page_needs_its_token_escapes_answers_and_saves(course):
         assert "1 of 2 flagged answers reviewed" in page
         assert threading.active_count() >= 2
     assert read_gradebook(course / "gradebook.csv")[0]["q_text"] == "0.75"
+
+
+def test_a_review_survives_a_forced_regrade_of_the_demo(tmp_path, monkeypatch):
+    """Through the real grader: its gradebook and feedback page take the review, and after
+    `grade --force` rewrote both, opening the review puts it back."""
+    monkeypatch.chdir(tmp_path)
+    solution = tmp_path / "demo.ipynb"
+    solution.write_bytes(GOLDEN.read_bytes())
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "alice.ipynb").write_bytes(GOLDEN.read_bytes())
+    limits = {"solution": solution, "feedback": "fb", "timeout": 120, "progress": False}
+    grade_submissions(["subs"], "gradebook.csv", **limits)
+    book = ReviewBook("gradebook.csv", feedback="fb", solution=solution)
+    assert [(i.submission, i.question) for i in book.items] == [("subs/alice.ipynb", "q_text")]
+    book.save("subs/alice.ipynb", "q_text", 1, "polite and exact")
+    expected = read_gradebook("gradebook.csv")
+    assert expected[0]["needs_review"] == "" and expected[0]["q_text"] == "1"
+    grade_submissions(["subs"], "gradebook.csv", force=True, **limits)
+    assert read_gradebook("gradebook.csv")[0]["needs_review"] == "q_text"
+    assert apply_reviews("gradebook.csv", feedback="fb", solution=solution) == 1
+    assert read_gradebook("gradebook.csv") == expected
+    pages = list(Path("fb").glob("*.html"))
+    assert len(pages) == 1 and "polite and exact" in pages[0].read_text()
