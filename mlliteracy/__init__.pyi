@@ -283,6 +283,11 @@ from .risks.pii import redact_pii as redact_pii, scan_pii as scan_pii
 from .risks.robustness import perturbation_test as perturbation_test
 
 # audit
+from .audit.ai_act import (
+    IntendedUse as IntendedUse,
+    ai_act_tier as ai_act_tier,
+    demo_intended_use as demo_intended_use,
+)
 from .audit.assistant import FAQAssistant as FAQAssistant, build_assistant as build_assistant
 from .audit.bundle import run_audit as run_audit
 from .audit.measure import (

@@ -1,10 +1,13 @@
-"""Regulatory mapping: EU AI Act Annex IV and Articles 10/12/13/15, NIST AI RMF functions.
+"""Regulatory mapping: EU AI Act Annex IV and Articles 10/12/13/15/50(1), NIST AI RMF functions.
 
 Each requirement (in this project's own words; the sources are Regulation (EU) 2024/1689 and
 NIST AI 100-1, "AI RMF 1.0") is mapped to the evidence the audit bundle holds (a file, a measured
 figure, a card section) or marked ``gap`` with what is missing. ``partial`` means there is
 evidence but something named is still missing. Gaps are stated, never papered over: a
 technical audit cannot produce a declaration of conformity or a list of applied standards.
+Annex IV and Art. 9-15 bind high-risk systems; for a system outside Annex III (see
+:func:`~mlliteracy.audit.ai_act.ai_act_tier`) the mapping is best practice, while Art. 50(1)
+binds any system people talk to.
 The requirements, evidence and gaps are worded in ``assets/regulation.yaml``; the code fills in
 the paths of the bundle and what was measured.
 
@@ -65,6 +68,8 @@ def _values(f: Mapping[str, Any], has_log: bool, phrases: Mapping[str, str]) -> 
         "not_measured_or_no_other_gap": not_measured or phrases["no_other_gap"],
         "measured": ", ".join(measured) or phrases["nothing_measured"],
         "measured_status": "evidence" if not missing else "partial" if measured else "gap",
+        "accuracy_status": "partial" if measured else "gap",
+        "not_measured_suffix": f"; {not_measured}" if not_measured else "",
         "hallucination_status": "partial" if h else "gap",
         "hallucination": fill(phrases["hallucination"], {k: h.get(k) for k in RATES}, ASSET)
         if h
@@ -96,7 +101,7 @@ def _rows(f: Mapping[str, Any], has_log: bool) -> list[tuple[str, ...]]:
 def regulatory_map(
     measurements: Mapping[str, Any] | None = None, *, has_log: bool = True
 ) -> pd.DataFrame:
-    """Map EU AI Act Annex IV (1)-(9), Articles 10/12/13/15 and NIST AI RMF's four functions
+    """Map EU AI Act Annex IV (1)-(9), Articles 10/12/13/15/50(1) and NIST AI RMF's functions
     to evidence in the audit bundle, or to a stated gap.
 
     Args:
@@ -105,7 +110,7 @@ def regulatory_map(
         has_log: whether the bundle holds a request log sample.
 
     Returns:
-        DataFrame with :data:`COLUMNS`, 17 rows, ``status`` in :data:`STATUSES`.
+        DataFrame with :data:`COLUMNS`, 18 rows, ``status`` in :data:`STATUSES`.
 
     Example:
         >>> gaps = mll.regulatory_map(figures).query("status == 'gap'")

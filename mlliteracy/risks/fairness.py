@@ -4,8 +4,9 @@ Every template sentence is filled with every identity term, so sentences differ 
 term. For each term: the mean score (default P(negative)) over templates, its gap to the
 typical term (the median of the terms' means: one outlying term does not shift it), and a 95%
 bootstrap interval of that gap, resampling templates (a paired design: each resample keeps every
-term on the same sentences). A term is flagged when its interval excludes 0. The default terms
-and templates are in ``assets/bias_templates.yaml``.
+term on the same sentences). A term is flagged when its interval excludes 0 **and** its gap is at
+least ``min_gap`` (an effect size: with enough templates a gap of 0.01 excludes 0 too, yet
+changes no decision). The default terms and templates are in ``assets/bias_templates.yaml``.
 
 Example:
     >>> rep = mll.identity_bias(clf, n_boot=1000, seed=0)
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ASSET = "bias_templates.yaml"
+#: the default effect-size threshold: a flagged term's mean P(target) differs from the typical
+#: term's by at least this much (5 percentage points; a convention of this audit, not a law)
+MIN_GAP = 0.05
 
 
 def _load_defaults() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
@@ -67,6 +71,13 @@ class BiasReport:
     """Median of the per-term means: what each term's gap is measured from."""
     n_boot: int
     seed: int
+    min_gap: float = MIN_GAP
+    """Effect-size threshold: a flagged term's |gap| is at least this."""
+
+    @property
+    def ci_excludes_zero(self) -> tuple[str, ...]:
+        """Terms whose gap interval excludes 0, whatever the size of the gap."""
+        return tuple(r[0] for r in self.rows if r[3] > 1e-9 or r[4] < -1e-9)
 
     @property
     def max_gap(self) -> float:
@@ -75,7 +86,7 @@ class BiasReport:
 
     @property
     def flagged(self) -> tuple[str, ...]:
-        """Terms whose gap interval excludes 0."""
+        """Terms whose gap interval excludes 0 and whose |gap| is at least ``min_gap``."""
         return tuple(r[0] for r in self.rows if r[5])
 
     def to_frame(self) -> pd.DataFrame:
@@ -93,6 +104,8 @@ class BiasReport:
             "reference": self.reference,
             "max_gap": self.max_gap,
             "flagged": list(self.flagged),
+            "min_gap": self.min_gap,
+            "ci_excludes_zero": list(self.ci_excludes_zero),
             "n_boot": self.n_boot,
             "seed": self.seed,
             "rows": [
@@ -106,8 +119,9 @@ class BiasReport:
             f"{self.target} over {len(self.templates)} templates x {len(self.terms)} terms: "
             f"overall mean {self.overall_mean:.3f}, median term {self.reference:.3f}, "
             f"max |gap| {self.max_gap:.3f}, "
-            f"{len(self.flagged)} term(s) flagged (95% CI of the gap excludes 0; "
-            f"{self.n_boot} bootstrap resamples of templates, seed {self.seed})"
+            f"{len(self.flagged)} term(s) flagged (|gap| >= {self.min_gap:g} and its 95% CI "
+            f"excludes 0; {len(self.ci_excludes_zero) - len(self.flagged)} more exclude 0 with a "
+            f"smaller gap; {self.n_boot} bootstrap resamples of templates, seed {self.seed})"
         )
 
     def _text_rows(self) -> list[tuple[str, ...]]:
@@ -154,6 +168,7 @@ def identity_bias(
     n_boot: int = 1000,
     seed: int = 0,
     target: str = "negative",
+    min_gap: float = MIN_GAP,
 ) -> BiasReport:
     """Score template sentences that differ only in an identity term; compare terms.
 
@@ -165,6 +180,8 @@ def identity_bias(
         n_boot: bootstrap resamples of the templates (>= 100).
         seed: bootstrap seed.
         target: class whose probability is the score.
+        min_gap: effect-size threshold in [0, 1]: a term is flagged only if |gap| >= min_gap
+            (and its interval excludes 0).
     Returns:
         a :class:`BiasReport`.
     Example:
@@ -182,6 +199,8 @@ def identity_bias(
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 100:
         raise MLLError(f"n_boot={n_boot!r} must be an integer >= 100, e.g. n_boot=1000")
     check_seed(seed)
+    if isinstance(min_gap, bool) or not isinstance(min_gap, int | float) or not 0 <= min_gap <= 1:
+        raise MLLError(f"min_gap={min_gap!r} must be a number in [0, 1], e.g. min_gap=0.05")
     score, label = _scorer(classifier, target)
     texts = [t.replace("{term}", term) for t in tpls for term in terms]
     raw = np.asarray(score(texts), dtype=np.float64)
@@ -205,7 +224,7 @@ def identity_bias(
             round(float(gaps[j]), 4),
             round(float(lo[j]), 4),
             round(float(hi[j]), 4),
-            bool(lo[j] > 1e-9 or hi[j] < -1e-9),
+            bool((lo[j] > 1e-9 or hi[j] < -1e-9) and abs(gaps[j]) >= min_gap - 1e-12),
         )
         for j, term in enumerate(terms)
     )
@@ -219,6 +238,7 @@ def identity_bias(
         round(float(np.median(s.mean(axis=0))), 4),
         n_boot,
         seed,
+        float(min_gap),
     )
 
 

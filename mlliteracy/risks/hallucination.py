@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._core import html as _html
+from .._core.checks import check_seed
 from .._core.errors import MLLError
+from .._core.expect import Verdict
 from .._core.figures import FigurePNG
 from .faqeval import FAQEval, load_faq_eval
 
@@ -98,6 +100,87 @@ class ThresholdCurve:
             )
         return max(ok, key=lambda r: (r[2], r[0]))[0]
 
+    def split(self, share: float = 0.5, seed: int = 0) -> tuple[ThresholdCurve, ThresholdCurve]:
+        """Two disjoint curves over the same thresholds: ``share`` of the in-scope and of the
+        out-of-scope questions (seeded) in the first, the rest in the second. Choose the
+        threshold on one and report on the other, so the reported rates are not tuned to them.
+
+        Example:
+            >>> tune, held = curve.split(0.5, seed=0)
+            >>> held.report(tune.best())
+        """
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share < 1:
+            raise MLLError(f"share={share!r} must be a number strictly between 0 and 1, e.g. 0.5")
+        check_seed(seed)
+        rng = np.random.default_rng(seed)
+        parts = []
+        for n in (self.n_in, self.n_out):
+            order = rng.permutation(n)
+            k = min(max(1, round(share * n)), n - 1)
+            parts.append((np.sort(order[:k]), np.sort(order[k:])))
+        (in_a, in_b), (out_a, out_b) = parts
+        return self._subset(in_a, out_a), self._subset(in_b, out_b)
+
+    def _subset(self, ins: np.ndarray, outs: np.ndarray) -> ThresholdCurve:
+        base = ThresholdCurve(
+            (), len(ins), len(outs), tuple(self.in_scores[i] for i in ins),
+            tuple(self.in_correct[i] for i in ins), tuple(self.out_scores[i] for i in outs),
+        )  # fmt: skip
+        rows = tuple(_rates(base, t) for t in self.thresholds)
+        return ThresholdCurve(rows, *(getattr(base, f) for f in _FIELDS[1:]))
+
+    def report(self, threshold: float, confidence: float = 0.95) -> pd.DataFrame:
+        """Rates at ``threshold`` with their counts and Wilson intervals (small n: wide).
+
+        Returns a DataFrame: rate, value, count, n, ci_low, ci_high.
+        """
+        import pandas as pd
+
+        cols = ["rate", "value", "count", "n", "ci_low", "ci_high"]
+        return pd.DataFrame(self._report_rows(threshold, confidence), columns=cols)
+
+    def _report_rows(self, threshold: float, confidence: float) -> list[tuple[Any, ...]]:
+        t = float(threshold)
+        ins = np.asarray(self.in_scores) >= t
+        right = np.asarray(self.in_correct, bool)
+        outs = np.asarray(self.out_scores) >= t
+        counts = {
+            "correct_rate": (int((ins & right).sum()), self.n_in),
+            "wrong_rate": (int((ins & ~right).sum()), self.n_in),
+            "hallucination_rate": (int(outs.sum()), self.n_out),
+            "abstention_rate": (int((~ins).sum()), self.n_in),
+            "handover_rate": (int((~ins).sum() + (~outs).sum()), self.n_in + self.n_out),
+        }
+        return [(name, round(k / n, 4), k, n, *wilson(k, n, confidence))
+                for name, (k, n) in counts.items()]  # fmt: skip
+
+    def explain(
+        self, threshold: float, max_wrong: float = 0.05, max_hallucination: float = 0.10
+    ) -> Verdict:
+        """Whether the rates at ``threshold`` meet the caps once their intervals are counted."""
+        rows = {r[0]: r for r in self._report_rows(threshold, 0.95)}
+        parts = [
+            f"{name.replace('_', ' ')} {r[2]} of {r[3]} ({r[1]:.1%}, 95% CI {r[4]:.1%}-{r[5]:.1%})"
+            for name, r in rows.items()
+            if name in ("correct_rate", "wrong_rate", "hallucination_rate")
+        ]
+        text = f"At threshold {float(threshold):.3f}: " + "; ".join(parts) + "."
+        caps = (("wrong_rate", max_wrong), ("hallucination_rate", max_hallucination))
+        over = [n for n, cap in caps if rows[n][1] > cap]
+        unsure = [n for n, cap in caps if rows[n][5] > cap and n not in over]
+        if over:
+            names = " and ".join(n.replace("_", " ") for n in over)
+            return Verdict(text + f" The {names} is above its cap on these questions.", "over")
+        if unsure:
+            names = " and the ".join(n.replace("_", " ") for n in unsure)
+            verb = "meets its cap, but its interval reaches" if len(unsure) == 1 else (
+                "meet their caps, but their intervals reach")  # fmt: skip
+            return Verdict(
+                text + f" The {names} {verb} above it: too few questions to claim the cap holds.",
+                "uncertain",
+            )
+        return Verdict(text + " Both caps hold even at the upper end of the intervals.", "within")
+
     def plot(self, chosen: float | None = None) -> FigurePNG:
         """Rates against threshold; ``chosen`` draws a vertical line there."""
         from matplotlib.figure import Figure
@@ -146,6 +229,22 @@ class ThresholdCurve:
     def _repr_html_(self) -> str:
         caption = repr(self).splitlines()[0]
         return _html.table(list(COLUMNS), self._table_rows(), caption=caption)
+
+
+_FIELDS = ("rows", "n_in", "n_out", "in_scores", "in_correct", "out_scores")
+
+
+def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion k/n (sound for small n and for k = 0 or n)."""
+    from scipy.stats import norm
+
+    if n <= 0:
+        return (0.0, 1.0)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (round(max(0.0, centre - half), 4), round(min(1.0, centre + half), 4))
 
 
 def _rates(curve: ThresholdCurve, t: float) -> tuple[float, ...]:

@@ -4,6 +4,10 @@ Kinds: ``email``, ``phone``, ``url``, ``handle`` (@name), ``card`` (13-19 digits
 2-6, as the major networks' numbers do, that pass the Luhn check; card-shaped runs that fail it
 are counted as rejected, not as cards). Spans are claimed in the order url, email, card, phone,
 handle, so one string counts once.
+The kinds fall in three categories (:data:`CATEGORIES`) that weigh differently under data
+protection law: ``direct`` identifiers reach a person on their own (email, phone, card),
+``pseudonymous`` handles name an account that may be linked to a person, ``link`` URLs point
+elsewhere (here mostly t.co short links) and identify nobody by themselves.
 Examples in reports are masked: a full email or phone number is never shown.
 
 Example:
@@ -16,16 +20,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
+from .._core.expect import Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
 
 KINDS: tuple[str, ...] = ("email", "phone", "url", "handle", "card")
+#: category -> kinds: what identifies a person directly, what pseudonymously, what only links
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "direct": ("email", "phone", "card"),
+    "pseudonymous": ("handle",),
+    "link": ("url",),
+}
 #: order in which kinds claim text: a URL's "@" is not a handle, a card is not a phone
 _ORDER = ("url", "email", "card", "phone", "handle")
 _PATTERNS = {
@@ -160,6 +171,50 @@ class PIIReport:
     """Card-shaped digit runs that fail the Luhn check (not counted as cards)."""
     examples: tuple[tuple[str, str], ...]
     """Up to 3 masked examples per kind, (kind, masked value)."""
+    texts_with_category: dict[str, int] = field(default_factory=dict)
+    """Texts holding at least one match of a kind in each :data:`CATEGORIES` entry."""
+
+    def category_share(self, category: str) -> float:
+        """Share of texts holding a kind of ``category`` (direct, pseudonymous or link)."""
+        if category not in CATEGORIES:
+            raise MLLError(f"category={category!r} is unknown; use one of {list(CATEGORIES)}")
+        n = self.texts_with_category.get(category, 0)
+        return round(n / self.n_texts, 4) if self.n_texts else 0.0
+
+    def category_frame(self) -> pd.DataFrame:
+        """One row per category: its kinds, texts holding one, share of texts."""
+        import pandas as pd
+
+        rows = [
+            (c, ", ".join(k for k in kinds if k in self.kinds), self.texts_with_category.get(c, 0),
+             self.category_share(c))
+            for c, kinds in CATEGORIES.items() if any(k in self.kinds for k in kinds)
+        ]  # fmt: skip
+        return pd.DataFrame(rows, columns=["category", "kinds", "texts", "share"])
+
+    def explain(self, what: str = "texts") -> Verdict:
+        """What the scan found, category by category, as Markdown (``what`` names the texts)."""
+        direct = self.texts_with_category.get("direct", 0)
+        pseudo = self.texts_with_category.get("pseudonymous", 0)
+        links = self.texts_with_category.get("link", 0)
+        text = (
+            f"Of {self.n_texts:,} {what}, {direct:,} ({self.category_share('direct'):.2%}) hold a "
+            f"direct identifier (email, phone or card), {pseudo:,} "
+            f"({self.category_share('pseudonymous'):.1%}) a pseudonymous @handle and {links:,} "
+            f"({self.category_share('link'):.1%}) a URL."
+        )
+        if direct:
+            return Verdict(text + " Direct identifiers must be removed or justified.", "direct")
+        if pseudo:
+            return Verdict(
+                text + " No direct identifier was found, but handles are still personal data "
+                "when they can be linked to a person.",
+                "pseudonymous",
+            )
+        if links:
+            return Verdict(text + " Only links were found; they identify nobody by themselves.",
+                           "links")  # fmt: skip
+        return Verdict(text + " The scan found no personal data of these kinds.", "none")
 
     @property
     def share_with_any(self) -> float:
@@ -197,13 +252,19 @@ class PIIReport:
             "n_with_any": self.n_with_any,
             "share_with_any": self.share_with_any,
             "rejected_cards": self.rejected_cards,
+            "texts_with_category": dict(self.texts_with_category),
             "examples": [list(e) for e in self.examples],
         }
 
     def _summary(self) -> str:
+        parts = [
+            f"{c} {self.texts_with_category[c]} ({self.category_share(c):.2%})"
+            for c in CATEGORIES
+            if c in self.texts_with_category
+        ]
         return (
-            f"{self.n_with_any} of {self.n_texts} texts ({self.share_with_any:.1%}) hold PII; "
-            f"{self.rejected_cards} card-like numbers failed the Luhn check"
+            f"{self.n_texts} texts; holding a match by category: {', '.join(parts)}; any kind "
+            f"{self.n_with_any}; {self.rejected_cards} card-like numbers failed the Luhn check"
         )
 
     def __repr__(self) -> str:
@@ -234,6 +295,7 @@ def scan_pii(texts: Iterable[str], kinds: Sequence[str] = KINDS, n_examples: int
     kinds = _check_kinds(kinds)
     counts = dict.fromkeys(kinds, 0)
     texts_with = dict.fromkeys(kinds, 0)
+    by_category = {c: 0 for c, ks in CATEGORIES.items() if any(k in kinds for k in ks)}
     examples: dict[str, list[str]] = {k: [] for k in kinds}
     n, n_any, rejected = 0, 0, 0
     for text in texts:
@@ -251,6 +313,8 @@ def scan_pii(texts: Iterable[str], kinds: Sequence[str] = KINDS, n_examples: int
                 examples[kind].append(mask(kind, value))
         for kind in seen:
             texts_with[kind] += 1
+        for category in by_category:
+            by_category[category] += any(k in seen for k in CATEGORIES[category])
         n_any += bool(seen)
     ex = tuple((k, v) for k in kinds for v in examples[k])
-    return PIIReport(n, kinds, counts, texts_with, n_any, rejected, ex)
+    return PIIReport(n, kinds, counts, texts_with, n_any, rejected, ex, by_category)

@@ -107,11 +107,11 @@ def test_register_ratings_move_with_the_measurement():
 def test_register_says_not_measured_and_checks_input():
     reg = mll.risk_register({})
     assert list(reg.columns)[:3] == ["risk", "category", "measured"]
-    assert (reg["level"] == "not measured").all() and len(reg) == 8
+    assert (reg["level"] == "not measured").all() and len(reg) == 10
     with pytest.raises(MLLError, match="unknown sections"):
         mll.risk_register({"vibes": {}})
     with pytest.raises(MLLError, match="must be a number"):
-        mll.risk_register({"pii": {"pii_share": "lots"}})
+        mll.risk_register({"pii": {"direct_pii_share": "lots"}})
 
 
 def test_mapping_covers_annex_iv_articles_and_nist():
