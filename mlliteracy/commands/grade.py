@@ -3,6 +3,8 @@
 Re-running the same command resumes: submissions already graded with the same content and key
 are kept unless --force. Rows: submission, status (graded, timeout, out_of_memory, crashed,
 invalid_notebook), score, max_score, one column per question, needs_review, reason.
+With --sandbox each kernel runs with no network, a read-only filesystem and the instructor's
+home, solutions, gradebook and feedback hidden (Linux: bubblewrap or util-linux unshare).
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=".", help="checkout with solutions/ (default: .)")
     parser.add_argument("--solution", help="grade against this solution notebook instead")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="no network, read-only filesystem, the instructor's files hidden",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         memory_mb=args.memory_mb,
         force=args.force,
         progress=not args.quiet,
+        sandbox=args.sandbox,
     )
     print(f"{args.out}: {len(report.rows)} rows ({report.graded} run now, {report.skipped} kept)")
     print(summary(list(report.rows)))

@@ -36,6 +36,7 @@ from .checks import CheckResult, score_question
 from .feedback import feedback_page
 from .gradebook import GradeReport, read_gradebook, write_gradebook
 from .key import compile_key, key_hash
+from .sandbox import Sandbox, sandbox_plan
 from .submissions import collect, is_own_output, sha256_of, validate
 
 POLL_S = 0.05
@@ -179,6 +180,7 @@ def grade_submissions(
     memory_mb: float = 2048,
     force: bool = False,
     progress: bool = True,
+    sandbox: bool = False,
 ) -> GradeReport:
     """Grade notebooks into a CSV gradebook (and HTML feedback), resuming earlier runs.
 
@@ -194,6 +196,8 @@ def grade_submissions(
         memory_mb: resident memory limit of one submission's kernel process tree.
         force: re-grade submissions already in the gradebook with the same content.
         progress: show a progress bar on stderr.
+        sandbox: run each kernel with no network, a read-only filesystem and the instructor's
+            files hidden (:mod:`mlliteracy.grading.sandbox`); checked before anything is graded.
 
     Returns:
         A :class:`GradeReport` with every row of the gradebook.
@@ -225,6 +229,11 @@ def grade_submissions(
     fb_dir = Path(feedback) if feedback else None
     if fb_dir:
         fb_dir.mkdir(parents=True, exist_ok=True)
+    box = None  # a sandbox that cannot work here stops the run before anything is graded
+    if sandbox:
+        box = sandbox_plan(
+            root=root, solution=solution, out=out, feedback=fb_dir, submissions=files
+        )
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(files), unit="nb", file=sys.stderr, disable=not progress, desc="grading")
@@ -262,7 +271,7 @@ def grade_submissions(
         while pending or running:
             while pending and len(running) < jobs:
                 job = pending.popleft()
-                _start(job, cell_timeout)
+                _start(job, cell_timeout, box)
                 running.append(job)
             time.sleep(POLL_S)
             for job in list(running):
@@ -292,7 +301,7 @@ def grade_submissions(
     return GradeReport(str(out), tuple(rows), ran, skipped)
 
 
-def _start(job: _Job, cell_timeout: int) -> None:
+def _start(job: _Job, cell_timeout: int, box: Sandbox | None = None) -> None:
     job.workdir = tempfile.mkdtemp(prefix="mll-grade-")  # created only when the job starts
     nb_copy = Path(job.workdir) / "submission.ipynb"
     shutil.copyfile(job.path, nb_copy)
@@ -310,6 +319,8 @@ def _start(job: _Job, cell_timeout: int) -> None:
     ]
     log = open(Path(job.workdir) / "worker.log", "wb")  # noqa: SIM115 - closed in _poll
     job.extra["log"] = log
+    if box is not None:
+        cmd = box.wrap(cmd, job.workdir)
     job.proc = subprocess.Popen(
         cmd, cwd=job.workdir, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
     )
