@@ -1,7 +1,8 @@
 """Generate exercises/ from solutions/ and lessons from reference/ (answers become placeholders,
 keys hashed).
 
-With --check nothing is written: exit 1 and list the notebooks that are out of date.
+With --check nothing is written: exit 1 and list the notebooks that are out of date and the
+solutions whose keys are unfair (points that no hidden probe or person grades).
 """
 
 from __future__ import annotations
@@ -19,11 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
 
     report = assign_exercises(args.root, check=args.check)
+    for problem in report.unfair:
+        print(f"unfair key: {problem}")
     if args.check:
         for rel in report.stale:
             print(f"stale: {rel}")
         if report.stale:
             print(f"{len(report.stale)} notebook(s) out of date: run `mlliteracy assign`")
+        if report.unfair:
+            print(f"{len(report.unfair)} key problem(s): fix the solutions' answer keys")
+        if report.stale or report.unfair:
             return 1
         print("exercises and lessons are up to date")
         return 0

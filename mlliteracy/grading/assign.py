@@ -31,7 +31,7 @@ from typing import Any
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.files import write_atomic
-from .key import compile_key, seal
+from .key import compile_key, fairness, seal
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -56,12 +56,15 @@ class AssignReport:
     """Generated exercises deleted because their solution is gone."""
     lessons: tuple[str, ...] = ()
     """Lessons generated from ``reference/`` (whether written or already current)."""
+    unfair: tuple[str, ...] = ()
+    """Problems with the solutions' keys (:func:`mlliteracy.grading.key.fairness`)."""
 
     def __repr__(self) -> str:
         lines = [f"written: {len(self.written)}, stale: {len(self.stale)}"]
         if self.lessons:
             lines[0] += f", lessons from reference/: {len(self.lessons)}"
         lines += [f"  stale {p}" for p in self.stale]
+        lines += [f"  unfair key: {p}" for p in self.unfair]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -298,7 +301,7 @@ def assign_exercises(
     src_dir, out_dir = root / solutions, root / exercises
     if not src_dir.is_dir():
         raise MLLError(f"solutions folder {src_dir} does not exist; pass --root to the checkout")
-    written, stale, removed = [], [], []
+    written, stale, removed, unfair = [], [], [], []
     expected = set()
     for path in sorted(src_dir.rglob("*.ipynb")):
         if ".ipynb_checkpoints" in path.parts:
@@ -306,7 +309,10 @@ def assign_exercises(
         name = exercise_name(path, src_dir)
         target = out_dir / path.relative_to(src_dir)
         expected.add(target)
-        text = dumps(generate_exercise(_read_notebook(path), name))
+        solution = _read_notebook(path)
+        spec = read_key(solution, str(path))
+        unfair += fairness(compile_key(spec)) if spec is not None else []
+        text = dumps(generate_exercise(solution, name))
         current = target.read_text(encoding="utf-8") if target.exists() else None
         rel = target.relative_to(root).as_posix()
         if current == text:
@@ -325,8 +331,8 @@ def assign_exercises(
             removed.append(rel)
     lessons = _assign_lessons(root, check, written, stale)
     if check:
-        return AssignReport((), tuple(stale), (), lessons)
-    return AssignReport(tuple(written), (), tuple(removed), lessons)
+        return AssignReport((), tuple(stale), (), lessons, tuple(unfair))
+    return AssignReport(tuple(written), (), tuple(removed), lessons, tuple(unfair))
 
 
 def _read_notebook(path: Path) -> dict[str, Any]:

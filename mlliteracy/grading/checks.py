@@ -1,7 +1,9 @@
 """Instant, non-leaking feedback in the learner's notebook: ``mll.use_key`` and ``mll.check``.
 
-The same :func:`score_question` is used by the grader outside the learner's kernel, so what a
-learner sees while working is what they get when graded (plus the hidden checks).
+These checks are **feedback**: the sealed key holds salted hashes a determined learner could
+brute-force, so they earn no points. The grader runs the same checks (plus hidden ones) for the
+feedback page, and takes the points from hidden probes run on the learner's own code
+(:mod:`mlliteracy.grading.probes`).
 
 Example:
     >>> mll.use_key(KEY)          # the sealed key cell at the top of an exercise
@@ -15,15 +17,16 @@ import math
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .._core import html as _html
 from .._core.errors import MLLError
-from .key import canon, compile_key, digest, is_format, ngrams, unseal, words
+from .key import canon, compile_key, digest, ngrams, unseal, words
 
 PLACEHOLDER = {"__placeholder__": True}
 NOT_ANSWERED = "not answered yet: replace the ... with your answer"
+PROBE_LABEL = "graded check: your code, run on an input you do not see"
 _KEYS: dict[str, tuple[str, dict[str, Any]]] = {}
 _FAILS: dict[str, int] = {}
 _NUMBER = re.compile(
@@ -79,6 +82,15 @@ class CriterionResult:
     """Why it failed, when the grader can say without revealing the answer."""
     hidden: bool = False
     """A hidden check: its name is not shown to learners."""
+    probe: bool = False
+    """A graded probe (grader only): your code run again on an input you do not see."""
+
+    @property
+    def label(self) -> str:
+        """What a learner may read about this check."""
+        if self.probe:
+            return PROBE_LABEL
+        return "hidden check" if self.hidden else self.name
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class CheckResult:
     """Non-empty when an instructor reads this answer too (manual review)."""
     graded: bool = True
     """False for a lesson's activities: feedback only, no points shown."""
+    probed: bool = False
+    """True when ``score`` comes from the grader's hidden probes (False in the notebook)."""
 
     @property
     def passed(self) -> int:
@@ -111,12 +125,12 @@ class CheckResult:
     def __repr__(self) -> str:
         head = f"{self.question}: {self.passed}/{len(self.criteria)} checks passed"
         if self.graded:
-            head += f", {_num(self.score)}/{_num(self.points)} points"
+            head += f", {self._points_note}"
         lines = [head]
         if not self.answered:
             lines.append(f"  {NOT_ANSWERED}")
         for c in self.criteria:
-            label = "hidden check" if c.hidden else c.name
+            label = c.label
             tail = f" ({c.message})" if c.message and not c.passed else ""
             lines.append(f"  {'ok  ' if c.passed else 'FAIL'} {label}{tail}")
         lines += [f"  hint: {h}" for h in self.hints]
@@ -125,6 +139,15 @@ class CheckResult:
         if self.review:
             lines.append(f"  {self._review_note}")
         return "\n".join(lines)
+
+    @property
+    def _points_note(self) -> str:
+        if self.probed:
+            return f"{_num(self.score)}/{_num(self.points)} points"
+        if self.points == 0:
+            return "feedback only, no points"
+        unit = "point" if self.points == 1 else "points"
+        return f"worth {_num(self.points)} {unit} when graded (on inputs you do not see)"
 
     @property
     def _review_note(self) -> str:
@@ -136,14 +159,14 @@ class CheckResult:
         rows = [
             (
                 _html.badge(c.passed, "pass" if c.passed else "fail"),
-                "hidden check" if c.hidden else c.name,
+                c.label,
                 "" if c.passed else c.message,
             )
             for c in self.criteria
         ]
         caption = f"{self.question}: {self.passed}/{len(self.criteria)} checks passed"
         if self.graded:
-            caption = f"{self.question}: {_num(self.score)}/{_num(self.points)} points"
+            caption += f", {self._points_note}"
         out = _html.table(["", "check", "note"], rows, caption=caption, raw_columns=[0])
         notes = ([NOT_ANSWERED] if not self.answered else []) + [f"hint: {h}" for h in self.hints]
         if self.hidden_pending:
@@ -252,7 +275,11 @@ def score_question(
     strong: bool = False,
     all_hints: bool = False,
 ) -> CheckResult:
-    """Evaluate a compiled question against a plain answer (used in notebook and grader)."""
+    """Evaluate a compiled question's criteria against a plain answer (notebook and grader).
+
+    The result's ``score`` is 0: criteria are feedback. The grader adds the probes' points with
+    :func:`with_probes`.
+    """
     salt = f"{name}/{qid}"
     answered = not _unanswered(answer)
     results = []
@@ -262,20 +289,28 @@ def score_question(
         results.append(CriterionResult(c["name"], ok, msg, bool(c.get("hidden"))))
         if not ok and not c.get("hidden") and (all_hints or not hints):
             hints += [h for h in (c.get("hint"), c.get("hint2") if strong else None) if h]
-    # format checks (type, length) give feedback only: the points follow the content checks
-    scored = [r for r, c in zip(results, q["criteria"], strict=True) if not is_format(c)]
-    total = len(scored) or 1
-    score = round(q["points"] * sum(r.passed for r in scored) / total, 2) if scored else 0.0
     return CheckResult(
         qid,
         q["points"],
-        score,
+        0.0,
         tuple(results),
         answered,
         tuple(hints if answered else ()),
         q.get("hidden", 0),
         q.get("review", ""),
         q.get("graded", True),
+    )
+
+
+def with_probes(result: CheckResult, outcomes: list[bool]) -> CheckResult:
+    """``result`` scored by its probes' outcomes: points x share passed, one hidden row each."""
+    rows = tuple(CriterionResult("probe", ok, "", True, True) for ok in outcomes)
+    share = sum(outcomes) / len(outcomes) if outcomes and result.answered else 0.0
+    return replace(
+        result,
+        score=round(result.points * share, 2),
+        criteria=result.criteria + rows,
+        probed=True,
     )
 
 

@@ -2,10 +2,13 @@
 
 This module is the worker that :mod:`mlliteracy.grading.grade` starts once per submission::
 
-    python -m mlliteracy.grading.execute NOTEBOOK RESULT.json --answers a,b --cell-timeout 30
+    python -m mlliteracy.grading.execute NOTEBOOK RESULT.json --answers a,b --cell-timeout 30 \
+        [--probes PLAN.json]
 
 Every code cell runs (errors do not stop the run; a cell past ``--cell-timeout`` is
-interrupted). Then one extra cell, written by the grader, converts the named variables with
+interrupted). Then the grader's cells run: the hidden probes of ``PLAN.json``, one cell each
+(:mod:`mlliteracy.grading.probes`; a probe that fails or times out gives ``None``), and one
+cell that converts the named variables and the probe values with
 :func:`mlliteracy.grading.checks.to_plain` and writes them as JSON. Nothing is unpickled and
 no verdict is computed here: the grader scores the JSON outside the learner's kernel.
 """
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.files import write_atomic
+from . import probes as _probes
 from .checks import to_plain
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -43,6 +47,8 @@ def export_source(names: list[str], path: str) -> str:
             "            __out[__name] = to_plain(__g[__name]) if __name in __g else None",
             "        except Exception:",
             "            __out[__name] = None",
+            f"    __probes = __g.get({_probes.RESULTS!r}, {{}})",
+            "    __out = {'answers': __out, 'probes': {str(k): __probes[k] for k in __probes}}",
             f"    with open({path!r}, 'w', encoding='utf-8') as __f:",
             "        __json.dump(__out, __f, allow_nan=False)",
             "__mll_export(globals())",
@@ -51,9 +57,17 @@ def export_source(names: list[str], path: str) -> str:
 
 
 def run_submission(
-    notebook: str | Path, names: list[str], *, cell_timeout: int = 60, workdir: str | None = None
+    notebook: str | Path,
+    names: list[str],
+    *,
+    cell_timeout: int = 60,
+    workdir: str | None = None,
+    plan: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Execute ``notebook`` in a fresh kernel; return status, exported answers and errors."""
+    """Execute ``notebook`` in a fresh kernel; return status, answers, probe values, errors.
+
+    ``plan``: the hidden probes (:func:`mlliteracy.grading.probes.plan`), run after the cells.
+    """
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
@@ -80,7 +94,14 @@ def run_submission(
         resources={"metadata": {"path": workdir}},
     )
     client.timed_out = []
-    result: dict[str, Any] = {"status": "graded", "answers": {}, "errors": [], "reason": ""}
+    result: dict[str, Any] = {
+        "status": "graded",
+        "answers": {},
+        "probes": [],
+        "errors": [],
+        "reason": "",
+    }
+    plan = plan or []
     current = -1
     try:
         with client.setup_kernel():
@@ -94,21 +115,34 @@ def run_submission(
                     if out.get("output_type") == "error":
                         err = f"{out.get('ename')}: {str(out.get('evalue'))[:200]}"
                         result["errors"].append(f"cell {i}: {err}")
-            current = len(nb.cells)
-            nb.cells.append(nbformat.v4.new_code_cell(export_source(names, answers_path)))
-            client.execute_cell(nb.cells[-1], current)
+            learner_cells = current = len(nb.cells)
+            grader_cells = [_probes.setup_source()] if plan else []
+            grader_cells += [
+                _probes.probe_source(i, p["spec"], p["cells"]) for i, p in enumerate(plan)
+            ]
+            grader_cells.append(export_source(names, answers_path))
+            for source in grader_cells:
+                nb.cells.append(nbformat.v4.new_code_cell(source))
+                current = len(nb.cells) - 1
+                nb.cells[-1].metadata["mll_index"] = current
+                client.execute_cell(nb.cells[-1], current)
     except DeadKernelError:
         result["status"] = "crashed"
         result["reason"] = f"the kernel died in cell {current} (os._exit, a crash or a kill)"
         return result
-    if client.timed_out:
-        cells = ", ".join(str(i) for i in client.timed_out)
+    learner_timeouts = [i for i in client.timed_out if i < learner_cells]
+    if learner_timeouts:
+        cells = ", ".join(str(i) for i in learner_timeouts)
         result["status"] = "timeout"
         result["reason"] = f"cell {cells} ran past the {cell_timeout} s cell timeout"
-    result["answers"] = _read_answers(answers_path)
-    if result["answers"] is None:
-        result["answers"] = {}
+    exported = _read_answers(answers_path)
+    if exported is None:
         result["reason"] = result["reason"] or "the answers could not be exported"
+        return result
+    answers, values = exported.get("answers"), exported.get("probes")
+    result["answers"] = answers if isinstance(answers, dict) else {}
+    values = values if isinstance(values, dict) else {}
+    result["probes"] = [values.get(str(i)) for i in range(len(plan))]
     return result
 
 
@@ -128,15 +162,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("result")
     parser.add_argument("--answers", default="")
     parser.add_argument("--cell-timeout", type=int, default=60)
+    parser.add_argument("--probes", default="", help="JSON file: the grader's probe plan")
     args = parser.parse_args(argv)
     names = [n for n in args.answers.split(",") if n]
     try:
         workdir = str(Path(args.result).resolve().parent)  # the grader cleans it up
+        plan = json.loads(Path(args.probes).read_text(encoding="utf-8")) if args.probes else []
         result = run_submission(
-            args.notebook, names, cell_timeout=args.cell_timeout, workdir=workdir
+            args.notebook, names, cell_timeout=args.cell_timeout, workdir=workdir, plan=plan
         )
     except Exception as err:  # report, never a traceback on the grader's screen
-        result = {"status": "crashed", "answers": {}, "errors": [], "reason": _one_line(err)}
+        result = {
+            "status": "crashed",
+            "answers": {},
+            "probes": [],
+            "errors": [],
+            "reason": _one_line(err),
+        }
     write_atomic(args.result, json.dumps(result))
     return 0
 

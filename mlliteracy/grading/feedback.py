@@ -1,6 +1,7 @@
 """Per-learner feedback pages: score per question, passed/failed checks, hints.
 
-Hidden checks appear only as "hidden check" with pass/fail; no check source, no expected value.
+Hidden checks appear only as "hidden check" and probes as "graded check" with pass/fail: no
+check source, no input, no expected value. The points are the probes'.
 
 Example:
     >>> html = feedback_page("alice.ipynb", row, results, errors=[])
@@ -60,7 +61,7 @@ def _question(result: CheckResult) -> str:
     rows = [
         (
             _html.badge(c.passed, "pass" if c.passed else "fail"),
-            "hidden check" if c.hidden else c.name,
+            c.label,
             "" if c.passed else c.message,
         )
         for c in result.criteria

@@ -5,7 +5,10 @@ This process watches every worker: past ``timeout`` seconds, or when the residen
 kernel's process tree passes ``memory_mb`` (psutil; not ``RLIMIT_AS``, which breaks
 ``import torch``), the whole tree is killed and the row says ``timeout`` / ``out_of_memory``.
 Answers come back as plain JSON and are scored here against the key read from the instructor's
-solution notebook, never against anything in the submission.
+solution notebook, never against anything in the submission. The points come from the key's
+hidden probes (:mod:`mlliteracy.grading.probes`): before the first submission of an exercise,
+its solution runs once through the same worker to give the probes' expected values, on this
+machine; each submission's probe values are compared with them here.
 
 Example:
     >>> report = grade_submissions(["subs/"], "gradebook.csv", jobs=2)
@@ -31,8 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import MLLError
+from . import probes as _probes
 from .assign import METADATA_KEY, read_key
-from .checks import CheckResult, score_question
+from .checks import CheckResult, score_question, with_probes
 from .feedback import feedback_page
 from .gradebook import GradeReport, read_gradebook, write_gradebook
 from .key import compile_key, key_hash
@@ -47,6 +51,18 @@ class _Key:
     name: str
     compiled: dict[str, Any]
     hash: str
+    path: Path | None = None
+    solution: dict[str, Any] = field(default_factory=dict)
+    expected: list[Any] | None = None
+    """The probes' values on the solution (set before the first submission is graded)."""
+
+    @property
+    def probed(self) -> bool:
+        return any(q.get("probes") for q in self.compiled["questions"].values())
+
+    def plan(self, notebook: dict[str, Any]) -> list[dict[str, Any]]:
+        blocks = _probes.answer_blocks(notebook, self.solution)
+        return _probes.plan(self.compiled["questions"], blocks)
 
     @property
     def max_score(self) -> float:
@@ -68,6 +84,8 @@ class _Job:
     sha: str
     key: _Key
     workdir: str
+    solution: bool = False
+    """The solution's own run, for the probes' expected values."""
     proc: subprocess.Popen | None = None
     started: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -93,23 +111,38 @@ class _Keys:
 
     def _load(self, path: Path) -> tuple[_Key | None, str]:
         try:
-            spec = read_key(json.loads(path.read_text(encoding="utf-8")), str(path))
+            solution = json.loads(path.read_text(encoding="utf-8"))
+            spec = read_key(solution, str(path))
         except (OSError, ValueError):
             return None, f"no readable solution notebook at {path}"
         if spec is None:
             return None, f"the solution {path} has no ### BEGIN ANSWER KEY region"
         compiled = compile_key(spec)
-        return _Key(compiled["name"], compiled, key_hash(compiled)), ""
+        return _Key(compiled["name"], compiled, key_hash(compiled), path, solution), ""
 
 
-def score_answers(key: _Key, answers: dict[str, Any]) -> list[CheckResult]:
-    """Score exported answers against the full key (hidden checks included)."""
-    return [
-        score_question(
+def score_answers(
+    key: _Key, answers: dict[str, Any], values: list[Any] | None = None
+) -> list[CheckResult]:
+    """Feedback from the full key's criteria (hidden ones included); points from the probes.
+
+    ``values``: the submission's probe values, in the order of ``key.plan`` (missing: all fail).
+    """
+    values = list(values or [])
+    expected = key.expected or []
+    results, i = [], 0
+    for qid, q in key.compiled["questions"].items():
+        fed = score_question(
             key.name, qid, q, answers.get(q["answer"]), answers, strong=True, all_hints=True
         )
-        for qid, q in key.compiled["questions"].items()
-    ]
+        outcomes = []
+        for spec in q.get("probes", []):
+            got = values[i] if i < len(values) else None
+            want = expected[i] if i < len(expected) else None
+            outcomes.append(_probes.passes(spec, got, want))
+            i += 1
+        results.append(with_probes(fed, outcomes))
+    return results
 
 
 def _row(submission: str, sha: str, key: _Key | None, status: str, reason: str, results) -> dict:
@@ -266,28 +299,35 @@ def grade_submissions(
             continue
         pending.append(_Job(submission, path, sha, key, ""))
 
+    probed = {id(j.key): j.key for j in pending if j.key.probed and j.key.expected is None}
+    solutions = deque(
+        _Job(str(k.path), k.path, "", k, "", solution=True) for k in probed.values() if k.path
+    )
     running: list[_Job] = []
     try:
-        while pending or running:
-            while pending and len(running) < jobs:
-                job = pending.popleft()
-                _start(job, cell_timeout, box)
-                running.append(job)
-            time.sleep(POLL_S)
-            for job in list(running):
-                outcome = _poll(job, timeout, memory_mb)
-                if outcome is None:
-                    continue
-                running.remove(job)
-                ran += 1
-                status, reason, answers, errors = outcome
-                if errors and not reason:
-                    reason = f"{len(errors)} cell(s) raised an error; first: {errors[0]}"
-                results = score_answers(job.key, answers)
-                record(
-                    _row(job.submission, job.sha, job.key, status, reason, results), results, errors
-                )
-                shutil.rmtree(job.workdir, ignore_errors=True)
+        for queue in (solutions, pending):  # the expected values first, then the submissions
+            while queue or running:
+                while queue and len(running) < jobs:
+                    job = queue.popleft()
+                    _start(job, cell_timeout, box)
+                    running.append(job)
+                time.sleep(POLL_S)
+                for job in list(running):
+                    outcome = _poll(job, timeout, memory_mb)
+                    if outcome is None:
+                        continue
+                    running.remove(job)
+                    shutil.rmtree(job.workdir, ignore_errors=True)
+                    if job.solution:
+                        job.key.expected = _expected(job.key, outcome)
+                        continue
+                    ran += 1
+                    status, reason, answers, errors, values = outcome
+                    if errors and not reason:
+                        reason = f"{len(errors)} cell(s) raised an error; first: {errors[0]}"
+                    results = score_answers(job.key, answers, values)
+                    row = _row(job.submission, job.sha, job.key, status, reason, results)
+                    record(row, results, errors)
     finally:
         for job in running:
             if job.proc is not None and job.proc.poll() is None:
@@ -299,6 +339,38 @@ def grade_submissions(
     write_gradebook(out, rows)
     rows = read_gradebook(out)  # the rows exactly as the CSV holds them (text)
     return GradeReport(str(out), tuple(rows), ran, skipped)
+
+
+def _expected(key: _Key, outcome: tuple) -> list[Any]:
+    """The probes' values on the solution; a probe that gives nothing there is the key's bug."""
+    status, reason, _, errors, values = outcome
+    names = [
+        (qid, p["name"])
+        for qid, q in key.compiled["questions"].items()
+        for p in q.get("probes", [])
+    ]
+    if status != "graded":
+        raise MLLError(f"the solution {key.path} did not run ({status}: {reason}); fix it first")
+    missing = [
+        f"{qid}: {name!r}" for (qid, name), v in zip(names, values, strict=False) if v is None
+    ]
+    if len(values) != len(names) or missing:
+        first = errors[0] if errors else "no error in its cells"
+        raise MLLError(
+            f"probe {', '.join(missing) or 'values'} gave no value on the solution {key.path} "
+            f"({first}); fix the probe's expression in the key"
+        )
+    return values
+
+
+def _probe_args(job: _Job) -> list[str]:
+    """``--probes PLAN.json`` for the worker: the key's probes with this notebook's cells."""
+    if not job.key.probed:
+        return []
+    nb = job.key.solution if job.solution else json.loads(job.path.read_text(encoding="utf-8"))
+    path = Path(job.workdir) / "probes.json"
+    path.write_text(json.dumps(job.key.plan(nb)), encoding="utf-8")
+    return ["--probes", str(path)]
 
 
 def _start(job: _Job, cell_timeout: int, box: Sandbox | None = None) -> None:
@@ -316,6 +388,7 @@ def _start(job: _Job, cell_timeout: int, box: Sandbox | None = None) -> None:
         ",".join(job.key.variables),
         "--cell-timeout",
         str(int(cell_timeout)),
+        *_probe_args(job),
     ]
     log = open(Path(job.workdir) / "worker.log", "wb")  # noqa: SIM115 - closed in _poll
     job.extra["log"] = log
@@ -328,7 +401,7 @@ def _start(job: _Job, cell_timeout: int, box: Sandbox | None = None) -> None:
 
 
 def _poll(job: _Job, timeout: float, memory_mb: float):
-    """None while running; else (status, reason, answers, errors)."""
+    """None while running; else (status, reason, answers, errors, probe values)."""
     assert job.proc is not None
     if job.proc.poll() is None:
         rss = _rss_mb(job.proc.pid)
@@ -336,26 +409,25 @@ def _poll(job: _Job, timeout: float, memory_mb: float):
         if rss > memory_mb:
             _kill(job.proc)
             job.extra["log"].close()
-            return "out_of_memory", f"the kernel used over {memory_mb:g} MB and was stopped", {}, []
+            reason = f"the kernel used over {memory_mb:g} MB and was stopped"
+            return "out_of_memory", reason, {}, [], []
         if time.monotonic() - job.started > timeout:
             _kill(job.proc)
             job.extra["log"].close()
-            return (
-                "timeout",
-                f"the submission ran past the {timeout:g} s limit and was stopped",
-                {},
-                [],
-            )
+            reason = f"the submission ran past the {timeout:g} s limit and was stopped"
+            return "timeout", reason, {}, [], []
         return None
     job.extra["log"].close()
     try:
         result = json.loads((Path(job.workdir) / "result.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return "crashed", f"the grading worker exited with code {job.proc.returncode}", {}, []
+        return "crashed", f"the grading worker exited with code {job.proc.returncode}", {}, [], []
     answers = result.get("answers") if isinstance(result.get("answers"), dict) else {}
+    values = result.get("probes") if isinstance(result.get("probes"), list) else []
     return (
         result.get("status", "crashed"),
         result.get("reason", ""),
         answers,
         result.get("errors", []),
+        values,
     )

@@ -11,7 +11,12 @@ An answer key is a Python literal written in the solution notebook between the
 canonicalised first), so the sealed key in ``exercises/`` shows criteria names, hints and points,
 never an expected value. Tolerances are expressed as significant digits (``"sig": 3``).
 A lesson's key says ``"graded": False``: its activities give feedback and carry no points.
-A question with ``"points": 0`` and a ``"review"`` note gives feedback and is scored by a person.
+
+Graded points come only from **probes**, which the learner never sees: instructor-written checks
+that the grader runs in the learner's kernel after their cells and compares, outside the kernel,
+with the same probes run on the solution (:mod:`mlliteracy.grading.probes`). The criteria are
+feedback: their hashes can be brute-forced, so they earn nothing. A graded question with points
+has probes, or a ``"review"`` note (a person scores it); ``"points": 0`` is feedback only.
 
 Example:
     >>> sealed = seal(compile_key(KEY))
@@ -21,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
@@ -34,8 +40,6 @@ KEY_PREFIX = "mll-key-v1:"
 #: criterion kinds whose expected value is secret (hashed) vs plain properties
 SECRET_KINDS = ("equals", "one_of", "mentions", "before")
 PLAIN_KINDS = ("type", "length", "min_words", "cites_variable", "between")
-#: criterion kinds that check only an answer's shape: feedback for the learner, never points
-FORMAT_KINDS = ("type", "length")
 TYPES = ("number", "text", "list", "dict", "bool")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _WORD = re.compile(r"[a-z0-9%$.]+")
@@ -136,11 +140,9 @@ def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[
         raise MLLError(f"{where}={type(q).__name__} must be a dict with points/answer/criteria")
     points = q.get("points", None if graded else 1)
     number = isinstance(points, (int, float)) and not isinstance(points, bool)
-    if not number or points < 0 or (points == 0 and not q.get("review")):
-        raise MLLError(
-            f"{where}: points={points!r} must be a positive number "
-            "(0 only with a 'review' note: an instructor scores the answer)"
-        )
+    if not number or points < 0:
+        raise MLLError(f"{where}: points={points!r} must be a number >= 0 (0: feedback only)")
+    probes = compile_probes(where, q.get("probes"))
     answer = q.get("answer")
     if not isinstance(answer, str) or not _IDENT.match(answer):
         raise MLLError(f"{where}: answer={answer!r} must name the variable holding the answer")
@@ -149,13 +151,9 @@ def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[
         raise MLLError(f"{where}: criteria={criteria!r} must be a non-empty list of dicts")
     salt = f"{name}/{qid}"
     compiled = [_compile_criterion(salt, where, i, c) for i, c in enumerate(criteria)]
-    if graded and points > 0 and all(is_format(c) for c in compiled):
-        raise MLLError(
-            f"{where}: points={points!r} but every criterion checks only the answer's format "
-            f"({'/'.join(FORMAT_KINDS)}), which earns no points: add a check of its content, "
-            "or give points 0 with a 'review' note"
-        )
     out = {"points": points, "answer": answer, "criteria": compiled}
+    if probes:
+        out["probes"] = probes
     if not graded:
         out["graded"] = False
     if q.get("review"):
@@ -163,9 +161,72 @@ def _compile_question(name: str, qid: Any, q: Any, graded: bool = True) -> dict[
     return out
 
 
-def is_format(criterion: dict[str, Any]) -> bool:
-    """True for a criterion that checks only the answer's shape (``type``, ``length``)."""
-    return any(kind in criterion for kind in FORMAT_KINDS)
+def fairness(compiled: dict[str, Any]) -> list[str]:
+    """What makes a compiled graded key unfair (``mlliteracy assign --check`` fails on each).
+
+    A question's points come from its probes; without probes or a ``review`` note it would
+    score 0 while the learner is told it is worth points.
+    """
+    if compiled.get("graded") is False:
+        return []
+    problems = []
+    for qid, q in compiled["questions"].items():
+        if q["points"] > 0 and not q.get("probes") and not q.get("review"):
+            problems.append(
+                f"{compiled['name']} question {qid!r}: points={q['points']!r} but no probes: "
+                "graded points come from hidden probes (add 'probes': [{'name': ..., "
+                "'rerun': {...}} or {'name': ..., 'expr': ...}]), a 'review' note (a person "
+                "scores it), or points 0 (feedback only)"
+            )
+    return problems
+
+
+def compile_probes(where: str, probes: Any) -> list[dict[str, Any]]:
+    """Validate a question's probes (instructor-only: :func:`public` drops them).
+
+    A probe is ``{"name", "expr"}`` (an expression evaluated in the learner's namespace after
+    their cells, e.g. ``"conv_params(7, 13, 5)"``) or ``{"name", "rerun": {var: expr}}`` (the
+    question's answer cells run again with those variables replaced, e.g. another model; the
+    value is the answer variable, or ``expr`` evaluated after the rerun). ``sig`` and ``path``
+    work as for criteria.
+    """
+    if probes is None:
+        return []
+    if not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes):
+        raise MLLError(f"{where}: probes={probes!r} must be a list of dicts")
+    out = []
+    for i, p in enumerate(probes):
+        here = f"{where} probe {i}"
+        unknown = sorted(set(p) - {"name", "expr", "rerun", "answer", "sig", "path"})
+        if unknown:
+            raise MLLError(f"{here}: unknown field(s) {unknown}; use name/expr/rerun/sig/path")
+        expr, rerun = p.get("expr"), p.get("rerun")
+        if expr is None and rerun is None:
+            raise MLLError(f"{here}: give 'expr' (an expression) or 'rerun' ({{var: expr}})")
+        if rerun is not None and not (
+            isinstance(rerun, dict) and rerun and all(_IDENT.match(str(k)) for k in rerun)
+        ):
+            raise MLLError(f"{here}: rerun={rerun!r} must map variable names to expressions")
+        for text in [expr, *(rerun or {}).values()]:
+            if text is not None and not _is_expression(text):
+                raise MLLError(f"{here}: {text!r} is not a Python expression; write one")
+        sig = p.get("sig")
+        if sig is not None and (isinstance(sig, bool) or not isinstance(sig, int) or sig < 1):
+            raise MLLError(f"{here}: sig={sig!r} must be an integer >= 1")
+        if "answer" in p and not _IDENT.match(str(p["answer"])):
+            raise MLLError(f"{here}: answer={p['answer']!r} must name a variable")
+        out.append({**p, "name": str(p.get("name") or f"probe {i + 1}")})
+    return out
+
+
+def _is_expression(text: Any) -> bool:
+    if not isinstance(text, str):
+        return False
+    try:
+        ast.parse(text, mode="eval")
+    except SyntaxError:
+        return False
+    return True
 
 
 def _compile_criterion(salt: str, where: str, i: int, c: Any) -> dict[str, Any]:
@@ -249,11 +310,12 @@ def unseal(text: str) -> dict[str, Any]:
 
 
 def public(compiled: dict[str, Any]) -> dict[str, Any]:
-    """The key without hidden criteria (what a learner's notebook may hold)."""
+    """The key without hidden criteria and probes (what a learner's notebook may hold)."""
     questions = {}
     for qid, q in compiled["questions"].items():
         visible = [c for c in q["criteria"] if not c.get("hidden")]
-        questions[qid] = {**q, "criteria": visible, "hidden": len(q["criteria"]) - len(visible)}
+        kept = {k: v for k, v in q.items() if k != "probes"}
+        questions[qid] = {**kept, "criteria": visible, "hidden": len(q["criteria"]) - len(visible)}
     out = {"name": compiled["name"], "questions": questions}
     if compiled.get("graded") is False:
         out["graded"] = False

@@ -11,7 +11,7 @@ import pytest
 import mlliteracy as mll
 from mlliteracy._core.errors import MLLError
 from mlliteracy.grading.checks import score_question, to_plain
-from mlliteracy.grading.key import canon, compile_key, public, seal, unseal
+from mlliteracy.grading.key import canon, compile_key, fairness, public, seal, unseal
 
 KEY = {
     "name": "unit",
@@ -23,6 +23,7 @@ KEY = {
                 {"name": "right kind", "equals": "hyperparameter", "hint": "H1", "hint2": "H2"},
                 {"name": "secret", "equals": "hyperparameter", "hidden": True, "hint": "HID"},
             ],
+            "probes": [{"name": "PROBE-NAME", "expr": "kind_of('PROBE-INPUT')"}],
         },
         "q_num": {
             "points": 2,
@@ -31,6 +32,7 @@ KEY = {
                 {"name": "a number", "type": "number"},
                 {"name": "close", "equals": 0.516, "sig": 2},
             ],
+            "probes": [{"rerun": {"x": "2"}, "sig": 2}],
         },
         "q_order": {
             "points": 1,
@@ -39,6 +41,7 @@ KEY = {
                 {"name": "data first", "path": 0, "one_of": ["data", "labels"]},
                 {"name": "data before model", "before": ["data", "model"]},
             ],
+            "probes": [{"expr": "order_of()"}],
         },
         "q_text": {
             "points": 2,
@@ -65,7 +68,8 @@ def _decoded(sealed: str) -> str:
 
 def test_sealed_key_reveals_no_expected_value_and_no_hidden_check():
     text = _decoded(seal(compile_key(KEY)))
-    for secret in ("hyperparameter", "0.516", "0.52", "labels", "before training", "HID"):
+    secrets = ("hyperparameter", "0.516", "0.52", "labels", "before training", "HID")
+    for secret in (*secrets, "PROBE", "probes", "rerun", "kind_of"):
         assert secret not in text
     assert "right kind" in text and "H1" in text  # names and hints are for learners
     assert unseal(seal(compile_key(KEY)))["questions"]["q_kind"]["hidden"] == 1
@@ -87,18 +91,25 @@ def test_key_info_lists_questions_and_points(registered):
 @pytest.mark.parametrize("answer", ["hyperparameter", "  Hyperparameter ", "HYPERPARAMETER."])
 def test_equals_ignores_case_and_spacing(answer):
     result = mll.check("q_kind", answer)
-    assert result.score == 3 and result.passed == 2
+    assert result.passed == 2 == len(result.criteria)
+
+
+def test_notebook_checks_are_feedback_and_earn_no_points():
+    result = mll.check("q_kind", "hyperparameter")
+    assert result.score == 0 and not result.probed
+    assert "worth 3 points when graded (on inputs you do not see)" in repr(result)
+    assert "worth 1 point when" in repr(mll.check("q_order", ["data"]))
 
 
 def test_failure_gives_hint_then_stronger_hint_never_the_answer():
     first = mll.check("q_kind", "weight")
-    assert first.score == 0 and first.hints == ("H1",)
+    assert first.passed == 0 and first.hints == ("H1",)
     second = mll.check("q_kind", "architecture")
     assert second.hints == ("H1", "H2")
     for shown in (repr(second), second._repr_html_()):
         assert "hyperparameter" not in shown.lower() and "HID" not in shown
         assert "secret" not in shown  # hidden checks are not named
-    assert mll.check("q_kind", "hyperparameter").score == 3
+    assert mll.check("q_kind", "hyperparameter").passed == 2
     assert mll.check("q_kind", "weight").hints == ("H1",)  # counter reset after a pass
 
 
@@ -109,12 +120,11 @@ def test_placeholder_scores_zero_without_crashing():
 
 
 @pytest.mark.parametrize(
-    ("value", "score"),
-    [(0.516, 2), (0.5161, 2), (np.float32(0.52), 2), ("0.52", 2), (0.53, 0), ("x", 0)],
+    ("value", "close"),
+    [(0.516, True), (0.5161, True), (np.float32(0.52), True), ("0.52", True), (0.53, False)],
 )
-def test_numbers_match_to_significant_digits(value, score):
-    # the points follow the content check only: "a number" is feedback, worth nothing
-    assert mll.check("q_num", value).score == score
+def test_numbers_match_to_significant_digits(value, close):
+    assert mll.check("q_num", value).criteria[1].passed is close
 
 
 def test_a_wrong_answer_of_the_right_type_earns_nothing():
@@ -123,18 +133,37 @@ def test_a_wrong_answer_of_the_right_type_earns_nothing():
     assert result.score == 0
 
 
-def test_a_key_that_gives_points_for_format_alone_is_refused():
+def test_graded_points_need_probes_or_a_person():
     unfair = {
         "name": "unit",
-        "questions": {
-            "q": {"points": 2, "answer": "x", "criteria": [{"name": "a list", "type": "list"},
-                                                            {"name": "3 items", "length": 3}]},
-        },
-    }  # fmt: skip
-    with pytest.raises(MLLError, match="checks only the answer's format"):
-        compile_key(unfair)
-    unfair["questions"]["q"] |= {"points": 0, "review": "a person scores it"}
-    assert compile_key(unfair)["questions"]["q"]["points"] == 0
+        "questions": {"q": {"points": 2, "answer": "x", "criteria": [{"equals": 3}]}},
+    }
+    (problem,) = fairness(compile_key(unfair))
+    assert "'q': points=2 but no probes: graded points come from hidden probes" in problem
+    for fix in ({"points": 0}, {"review": "a person scores it"}, {"probes": [{"expr": "f(2)"}]}):
+        fixed = {**unfair, "questions": {"q": {**unfair["questions"]["q"], **fix}}}
+        assert fairness(compile_key(fixed)) == []
+    assert fairness(compile_key({**unfair, "graded": False})) == []  # lessons: no points
+
+
+@pytest.mark.parametrize(
+    ("probe", "words"),
+    [
+        ("f(2)", "must be a list of dicts"),
+        ([{"name": "p"}], "give 'expr'"),
+        ([{"expr": "f(2"}], "'f(2' is not a Python expression"),
+        ([{"rerun": {"1x": "2"}}], "must map variable names"),
+        ([{"rerun": {"x": "import os"}}], "is not a Python expression"),
+        ([{"expr": "x", "sig": 0}], "sig=0"),
+        ([{"expr": "x", "values": [1]}], "unknown field(s) ['values']"),
+    ],
+)
+def test_bad_probes_name_the_problem(probe, words):
+    key = {"name": "u", "questions": {"q": {"points": 1, "answer": "x", "criteria": [{"equals": 3}],
+                                            "probes": probe}}}  # fmt: skip
+    with pytest.raises(MLLError) as info:
+        compile_key(key)
+    assert words in str(info.value)
 
 
 def test_integers_match_whatever_their_type():
@@ -143,8 +172,8 @@ def test_integers_match_whatever_their_type():
 
 
 def test_order_checks_compare_positions():
-    assert mll.check("q_order", ["data", "model", "tune"]).score == 1
-    assert mll.check("q_order", ["model", "data"]).score == 0
+    assert mll.check("q_order", ["data", "model", "tune"]).passed == 2
+    assert mll.check("q_order", ["model", "data"]).passed == 0
     assert mll.check("q_order", ["labels", "model"]).passed == 1  # first ok, data missing
     assert mll.check("q_order", "data").criteria[0].passed is False
 
@@ -171,7 +200,7 @@ def test_check_reads_cited_variables_from_the_notebook(monkeypatch):
     import __main__
 
     monkeypatch.setattr(__main__, "total", 12, raising=False)
-    assert mll.check("q_text", "weights are set before training: 12 of them").score == 2
+    assert mll.check("q_text", "weights are set before training: 12 of them").passed == 3
 
 
 def test_text_mentions_are_whole_words():
@@ -197,7 +226,7 @@ def test_html_is_escaped():
         "name": "x",
         "questions": {
             "q": {
-                "points": 1,
+                "points": 0,
                 "answer": "a",
                 "criteria": [{"name": "<script>alert(1)</script>", "equals": 1}],
             }
@@ -221,18 +250,18 @@ def test_score_question_with_all_hints_lists_each_failed_criterion():
         ({"name": "", "questions": {"q": {}}}, "name="),
         ({"name": "n", "questions": {"1bad": {}}}, "question id='1bad'"),
         (
-            {"name": "n", "questions": {"q": {"points": 0, "answer": "a", "criteria": [{}]}}},
-            "points=0",
+            {"name": "n", "questions": {"q": {"points": -1, "answer": "a", "criteria": [{}]}}},
+            "points=-1",
         ),
         (
-            {"name": "n", "questions": {"q": {"points": 1, "answer": "a b", "criteria": [{}]}}},
+            {"name": "n", "questions": {"q": {"points": 0, "answer": "a b", "criteria": [{}]}}},
             "answer='a b'",
         ),
         (
             {
                 "name": "n",
                 "questions": {
-                    "q": {"points": 1, "answer": "a", "criteria": [{"equals": 1, "type": "number"}]}
+                    "q": {"points": 0, "answer": "a", "criteria": [{"equals": 1, "type": "number"}]}
                 },
             },
             "exactly one of",
@@ -240,7 +269,7 @@ def test_score_question_with_all_hints_lists_each_failed_criterion():
         (
             {
                 "name": "n",
-                "questions": {"q": {"points": 1, "answer": "a", "criteria": [{"type": "matrix"}]}},
+                "questions": {"q": {"points": 0, "answer": "a", "criteria": [{"type": "matrix"}]}},
             },
             "type='matrix'",
         ),
@@ -287,16 +316,16 @@ def test_lesson_key_is_ungraded_and_a_template_counts_as_unanswered():
 def test_between_needs_low_and_high():
     bad = {
         "name": "x",
-        "questions": {"q": {"points": 1, "answer": "a", "criteria": [{"between": [2, 1]}]}},
+        "questions": {"q": {"points": 0, "answer": "a", "criteria": [{"between": [2, 1]}]}},
     }
     with pytest.raises(MLLError, match=r"between=\[2, 1\] must be \[low, high\]"):
         compile_key(bad)
 
 
-def test_zero_points_only_for_an_answer_a_person_scores():
+def test_zero_points_is_feedback_and_a_review_note_means_a_person_scores():
     question = {"points": 0, "answer": "a", "criteria": [{"name": "says x", "mentions": "x"}]}
-    with pytest.raises(MLLError, match="points=0 must be a positive number"):
-        compile_key({"name": "x", "questions": {"q": question}})
+    plain = compile_key({"name": "x", "questions": {"q": question}})["questions"]["q"]
+    assert "feedback only, no points" in repr(score_question("x", "q", plain, "x", {}))
     with pytest.raises(MLLError, match="points=-1"):
         compile_key({"name": "x", "questions": {"q": {**question, "points": -1, "review": "r"}}})
     key = compile_key({"name": "x", "questions": {"q": {**question, "review": "read it"}}})

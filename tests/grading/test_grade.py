@@ -71,6 +71,12 @@ def batch(tmp_path_factory, solution: Path):
     bomb = "blocks = []\nwhile True:\n    blocks.append(b'x' * 20_000_000)"
     _write(subs / "bomb.ipynb", _with_cell(sol, bomb, 2))
     _write(subs / "cheat.ipynb", cheat)
+    # the answers typed in as numbers, as a brute-force of the sealed key would recover them
+    memorised = copy.deepcopy(exercise)
+    for cell in memorised["cells"]:
+        cell["source"] = cell["source"].replace("total = ...", "total = 42")
+        cell["source"] = cell["source"].replace("note = ...", 'note = "Thanks! The total is 42."')
+    _write(subs / "memorised.ipynb", memorised)
     (subs / "notes.txt").write_text("my answers are 42")
     (subs / "empty.ipynb").write_text("")
     (subs / "broken.ipynb").write_text("{not json")
@@ -94,6 +100,7 @@ def test_every_submission_gets_its_row_and_status(batch):
     assert status == {
         "good.ipynb": "graded",
         "cheat.ipynb": "graded",
+        "memorised.ipynb": "graded",
         "loop.ipynb": "timeout",
         "exit.ipynb": "crashed",
         "bomb.ipynb": "out_of_memory",
@@ -123,26 +130,35 @@ def test_scores(batch):
         "q_text",
     ]
     good = rows["good.ipynb"]
-    assert (good["score"], good["max_score"], good["q_sum"], good["q_text"]) == ("3", "3", "2", "1")
+    # q_sum's points come from its probes; q_text is free text, scored by a person
+    assert (good["score"], good["max_score"], good["q_sum"], good["q_text"]) == ("2", "3", "2", "0")
     assert good["needs_review"] == "q_text" and good["reason"] == ""
+    # the memorised number passes every check in the notebook, and none of the probes
+    memorised = rows["memorised.ipynb"]
+    assert (memorised["q_sum"], memorised["score"], memorised["reason"]) == ("0", "0", "")
     assert "cell 1: ValueError: boom" in rows["cheat.ipynb"]["reason"]
-    assert rows["loop.ipynb"]["score"] == "3"  # the cells after the interrupted one still ran
+    assert rows["loop.ipynb"]["score"] == "2"  # the cells after the interrupted one still ran
     assert "cell 2" in rows["loop.ipynb"]["reason"]
-    # the cheat's own key and patched checks count for nothing: only "a number" passes, and a
-    # format check earns no points
+    # the cheat's own key and patched checks count for nothing
     assert (rows["cheat.ipynb"]["q_sum"], rows["cheat.ipynb"]["score"]) == ("0", "0")
     for name in ("exit.ipynb", "bomb.ipynb"):
         assert rows[name]["score"] == "0"
-    assert report.graded == 9 and report.skipped == 0
-    assert len(report.to_frame()) == 9
+    assert report.graded == 10 and report.skipped == 0
+    assert len(report.to_frame()) == 10
 
 
 @pytest.mark.notebook  # starts kernels
 def test_feedback_pages_hide_hidden_checks(batch):
     _, _, feedback, _ = batch
     pages = sorted(p.name for p in feedback.glob("*.html"))
-    assert len(pages) == 9
+    assert len(pages) == 10
     cheat = next(feedback.glob("*cheat.ipynb.html")).read_text()
+    # nothing about the probes: no name, no input, no expected value
+    for page in [*feedback.glob("*.html"), batch[1]]:
+        text = page.read_text()
+        assert "PROBE-NAME" not in text and "[1, 2, 3, 4]" not in text and "-5, 5" not in text
+    memorised = next(feedback.glob("*memorised.ipynb.html")).read_text()
+    assert "<td>the sum of the list</td>" in memorised and "graded check: your code" in memorised
     assert "SECRET-HINT" not in cheat and ">exact<" not in cheat and "hidden check" in cheat
     assert "Add up them" not in cheat and "Add them up." in cheat
     assert "<td>the sum of the list</td>" in cheat
@@ -153,12 +169,12 @@ def test_rerun_resumes_and_force_regrades(batch, solution):
     subs, out, _, _ = batch
     before = _rows(out)
     again = grade_submissions([subs], out, solution=solution, **LIMITS)
-    assert again.skipped == 5 and again.graded == 4  # the 4 invalid files are re-checked
+    assert again.skipped == 6 and again.graded == 4  # the 4 invalid files are re-checked
     assert _rows(out) == before
     good = subs / "good.ipynb"
     forced = grade_submissions([good], out, solution=solution, force=True, **LIMITS)
     assert forced.graded == 1 and _rows(out)["good.ipynb"] == before["good.ipynb"]
-    assert len(_rows(out)) == 9  # rows of submissions not in this run are kept
+    assert len(_rows(out)) == 10  # rows of submissions not in this run are kept
 
 
 @pytest.mark.notebook  # starts kernels
@@ -186,7 +202,7 @@ def test_killed_grader_resumes_without_loss(tmp_path, solution):
     rows = _rows(out)
     assert (report.skipped, report.graded) == (1, 1)
     assert [r["status"] for r in rows.values()] == ["graded"] * 2
-    assert all(r["score"] == "3" for r in rows.values())
+    assert all(r["score"] == "2" for r in rows.values())
     assert {k: rows[k] for k in first} == first
 
 
