@@ -31,6 +31,7 @@ from typing import Any
 from .._core import html as _html
 from .._core.errors import MLLError
 from .._core.files import write_atomic
+from .checks import contradictions
 from .key import compile_key, fairness, seal
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -311,7 +312,7 @@ def assign_exercises(
         expected.add(target)
         solution = _read_notebook(path)
         spec = read_key(solution, str(path))
-        unfair += fairness(compile_key(spec)) if spec is not None else []
+        unfair += fairness(compile_key(spec)) + contradictions(spec) if spec is not None else []
         text = dumps(generate_exercise(solution, name))
         current = target.read_text(encoding="utf-8") if target.exists() else None
         rel = target.relative_to(root).as_posix()

@@ -314,6 +314,37 @@ def with_probes(result: CheckResult, outcomes: list[bool]) -> CheckResult:
     )
 
 
+def contradictions(spec: dict[str, Any]) -> list[str]:
+    """Answers that pass every visible check of a question while one of its hidden checks fails.
+
+    Tried on each question's own expected values (``equals``/``one_of`` without a ``path``) and
+    on the ``borderline`` values the instructor lists beside it (never sealed). ``mlliteracy
+    assign --check`` fails on each: the learner would be told "all passed" and lose points.
+    """
+    compiled = compile_key(spec)
+    out = []
+    for qid, plain in spec["questions"].items():
+        q = compiled["questions"][qid]
+        salt = f"{compiled['name']}/{qid}"
+        judged = [c for c in q["criteria"] if "cites_variable" not in c]
+        hidden = [c for c in judged if c.get("hidden")]
+        candidates = list(plain.get("borderline", [])) if hidden else []
+        for c in plain.get("criteria", []) if hidden else []:
+            if c.get("path") is None:
+                candidates += [c["equals"]] if "equals" in c else list(c.get("one_of", []))
+        for value in candidates:
+            passed = {id(c): _criterion(salt, c, to_plain(value), {})[0] for c in judged}
+            failed = [c["name"] for c in hidden if not passed[id(c)]]
+            if failed and all(passed[id(c)] for c in judged if not c.get("hidden")):
+                out.append(
+                    f"{compiled['name']} question {qid!r}: {value!r} passes every visible check "
+                    f"but fails the hidden check {failed[0]!r}; make the visible checks as "
+                    "strict, or the hidden one as lenient"
+                )
+                break
+    return out
+
+
 def _unanswered(answer: Any) -> bool:
     """``None``, ``...``, or a dict/list template whose every entry is still ``...``."""
     if answer is None or answer == PLACEHOLDER:

@@ -10,7 +10,7 @@ import pytest
 
 import mlliteracy as mll
 from mlliteracy._core.errors import MLLError
-from mlliteracy.grading.checks import score_question, to_plain
+from mlliteracy.grading.checks import contradictions, score_question, to_plain
 from mlliteracy.grading.key import canon, compile_key, fairness, public, seal, unseal
 
 KEY = {
@@ -333,3 +333,17 @@ def test_zero_points_is_feedback_and_a_review_note_means_a_person_scores():
     assert result.passed == 1 and result.score == 0 and result.review
     assert "no automatic points: an instructor reads and scores" in repr(result)
     assert "no automatic points" in result._repr_html_()
+
+
+def test_a_visible_check_more_lenient_than_a_hidden_one_is_reported():
+    lenient = {"name": "u", "questions": {"q": {"points": 0, "answer": "x", "borderline": [0.9],
+        "criteria": [{"name": "a share", "between": [0, 1]},
+                     {"name": "exact", "equals": 0.516, "sig": 3, "hidden": True}]}}}  # fmt: skip
+    (problem,) = contradictions(lenient)
+    assert "'q': 0.9 passes every visible check but fails the hidden check 'exact'" in problem
+    sig = {"name": "u", "questions": {"q": {"points": 0, "answer": "x",
+        "criteria": [{"name": "close", "equals": 0.516, "sig": 2},
+                     {"name": "closer", "equals": 0.5161, "sig": 4, "hidden": True}]}}}  # fmt: skip
+    assert "0.516 passes every visible check" in contradictions(sig)[0]  # its own value fails
+    assert contradictions(KEY) == []  # the hidden check repeats the visible one: fair
+    assert "borderline" not in json.dumps(compile_key(lenient))  # never sealed
