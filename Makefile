@@ -70,7 +70,7 @@ notebooks: $(STAMP)
 	$(BIN)/mlliteracy assign
 	$(BIN)/mlliteracy workbook --refresh $(NB)
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	@mkdir -p build/bench
 	@for script in benchmarks/*.py; do \
 		name=$$(basename $$script .py); \

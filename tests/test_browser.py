@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlliteracy.grading.feedback import feedback_page
-from mlliteracy.grading.gradebook import read_gradebook, write_gradebook
+from mlliteracy.grading.gradebook import feedback_page, read_gradebook, write_gradebook
 from mlliteracy.grading.submissions import sha256_of
 from tests.browser import CHROMIUM_FLAGS, ensure_chromium, jupyterlab, run_all_cells
 

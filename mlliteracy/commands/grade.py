@@ -5,6 +5,8 @@ are kept unless --force. Rows: submission, status (graded, timeout, out_of_memor
 invalid_notebook), score, max_score, one column per question, needs_review, reason.
 With --sandbox each kernel runs with no network, a read-only filesystem and the instructor's
 home, solutions, gradebook and feedback hidden (Linux: bubblewrap or util-linux unshare).
+With --scheduler tcp://HOST:PORT each submission runs as a task on a Dask cluster's workers
+(started from the same workbook environment); scoring and the gradebook stay here.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="no network, read-only filesystem, the instructor's files hidden",
     )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: its scheduler's tcp://host:port (--jobs is ignored)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=not args.quiet,
         sandbox=args.sandbox,
+        scheduler=args.scheduler,
     )
     print(f"{args.out}: {len(report.rows)} rows ({report.graded} run now, {report.skipped} kept)")
     print(summary(list(report.rows)))

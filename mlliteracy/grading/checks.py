@@ -3,7 +3,7 @@
 These checks are **feedback**: the sealed key holds salted hashes a determined learner could
 brute-force, so they earn no points. The grader runs the same checks (plus hidden ones) for the
 feedback page, and takes the points from hidden probes run on the learner's own code
-(:mod:`mlliteracy.grading.probes`).
+(:mod:`mlliteracy.grading.execute`).
 
 Example:
     >>> mll.use_key(KEY)          # the sealed key cell at the top of an exercise

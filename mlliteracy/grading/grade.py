@@ -1,12 +1,14 @@
 """Grade a batch of submissions: one kernel each, time and memory limits, resumable gradebook.
 
-Each submission runs in its own worker process (:mod:`mlliteracy.grading.execute`) and kernel.
-This process watches every worker: past ``timeout`` seconds, or when the resident memory of the
-kernel's process tree passes ``memory_mb`` (psutil; not ``RLIMIT_AS``, which breaks
-``import torch``), the whole tree is killed and the row says ``timeout`` / ``out_of_memory``.
+Each submission runs in its own worker process (:mod:`mlliteracy.grading.execute`) and kernel,
+watched by :mod:`mlliteracy.grading.worker`: past ``timeout`` seconds, or when the resident
+memory of the kernel's process tree passes ``memory_mb``, the whole tree is killed and the row
+says ``timeout`` / ``out_of_memory``. The runs happen here (``jobs`` at once) or on a Dask
+cluster (``scheduler``, :class:`~mlliteracy.grading.worker.DaskRunner`); the scoring is
+always done here.
 Answers come back as plain JSON and are scored here against the key read from the instructor's
 solution notebook, never against anything in the submission. The points come from the key's
-hidden probes (:mod:`mlliteracy.grading.probes`): before the first submission of an exercise,
+hidden probes (:mod:`mlliteracy.grading.execute`): before the first submission of an exercise,
 its solution runs once through the same worker to give the probes' expected values, on this
 machine; each submission's probe values are compared with them here.
 
@@ -18,15 +20,10 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,16 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import MLLError
-from . import probes as _probes
+from . import execute
 from .assign import METADATA_KEY, read_key
 from .checks import CheckResult, score_question, with_probes
-from .feedback import feedback_page
-from .gradebook import GradeReport, read_gradebook, write_gradebook
+from .gradebook import GradeReport, feedback_page, read_gradebook, write_gradebook
 from .key import compile_key, key_hash
-from .sandbox import Sandbox, sandbox_plan
+from .sandbox import sandbox_plan
 from .submissions import collect, is_own_output, sha256_of, validate
-
-POLL_S = 0.05
+from .worker import DaskRunner, LocalRunner, Outcome, Task
 
 
 @dataclass
@@ -61,8 +56,8 @@ class _Key:
         return any(q.get("probes") for q in self.compiled["questions"].values())
 
     def plan(self, notebook: dict[str, Any]) -> list[dict[str, Any]]:
-        blocks = _probes.answer_blocks(notebook, self.solution)
-        return _probes.plan(self.compiled["questions"], blocks)
+        blocks = execute.answer_blocks(notebook, self.solution)
+        return execute.plan(self.compiled["questions"], blocks)
 
     @property
     def max_score(self) -> float:
@@ -83,12 +78,15 @@ class _Job:
     path: Path
     sha: str
     key: _Key
-    workdir: str
     solution: bool = False
     """The solution's own run, for the probes' expected values."""
-    proc: subprocess.Popen | None = None
-    started: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    def task(self, cell_timeout: int, timeout: float, memory_mb: float) -> Task:
+        """The plain data a worker needs: the notebook, what to export, the probes, limits."""
+        nb = self.key.solution if self.solution else json.loads(self.path.read_bytes())
+        plan = self.key.plan(nb) if self.key.probed else []
+        data = self.path.read_bytes()
+        return Task(data, self.key.variables, plan, int(cell_timeout), timeout, memory_mb)
 
 
 class _Keys:
@@ -139,7 +137,7 @@ def score_answers(
         for spec in q.get("probes", []):
             got = values[i] if i < len(values) else None
             want = expected[i] if i < len(expected) else None
-            outcomes.append(_probes.passes(spec, got, want))
+            outcomes.append(execute.passes(spec, got, want))
             i += 1
         results.append(with_probes(fed, outcomes))
     return results
@@ -164,38 +162,6 @@ def _row(submission: str, sha: str, key: _Key | None, status: str, reason: str, 
     return row
 
 
-def _tree(pid: int) -> list[Any]:
-    import psutil
-
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def _rss_mb(pid: int) -> float:
-    import psutil
-
-    total = 0
-    for p in _tree(pid):
-        with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
-    return total / 2**20
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    import psutil
-
-    procs = _tree(proc.pid)
-    with contextlib.suppress(psutil.Error):
-        procs.insert(0, psutil.Process(proc.pid))
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            p.kill()
-    psutil.wait_procs(procs, timeout=5)
-    proc.wait()
-
-
 def _feedback_name(submission: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", submission.lstrip("./")).strip("_") + ".html"
 
@@ -214,6 +180,7 @@ def grade_submissions(
     force: bool = False,
     progress: bool = True,
     sandbox: bool = False,
+    scheduler: str | None = None,
 ) -> GradeReport:
     """Grade notebooks into a CSV gradebook (and HTML feedback), resuming earlier runs.
 
@@ -231,6 +198,9 @@ def grade_submissions(
         progress: show a progress bar on stderr.
         sandbox: run each kernel with no network, a read-only filesystem and the instructor's
             files hidden (:mod:`mlliteracy.grading.sandbox`); checked before anything is graded.
+        scheduler: a Dask scheduler's address (``tcp://host:8786``): each submission runs as a
+            task on its workers (:class:`~mlliteracy.grading.worker.DaskRunner`), under the
+            same limits; ``jobs`` is then the cluster's business.
 
     Returns:
         A :class:`GradeReport` with every row of the gradebook.
@@ -297,42 +267,32 @@ def grade_submissions(
             skipped += 1
             bar.update(1)
             continue
-        pending.append(_Job(submission, path, sha, key, ""))
+        pending.append(_Job(submission, path, sha, key))
 
     probed = {id(j.key): j.key for j in pending if j.key.probed and j.key.expected is None}
     solutions = deque(
-        _Job(str(k.path), k.path, "", k, "", solution=True) for k in probed.values() if k.path
+        _Job(str(k.path), k.path, "", k, solution=True) for k in probed.values() if k.path
     )
-    running: list[_Job] = []
+    runner = LocalRunner(jobs, box) if scheduler is None else DaskRunner(scheduler, box)
     try:
         for queue in (solutions, pending):  # the expected values first, then the submissions
-            while queue or running:
-                while queue and len(running) < jobs:
+            while queue or runner.busy:
+                while queue and runner.has_room():
                     job = queue.popleft()
-                    _start(job, cell_timeout, box)
-                    running.append(job)
-                time.sleep(POLL_S)
-                for job in list(running):
-                    outcome = _poll(job, timeout, memory_mb)
-                    if outcome is None:
-                        continue
-                    running.remove(job)
-                    shutil.rmtree(job.workdir, ignore_errors=True)
+                    runner.submit(job, job.task(cell_timeout, timeout, memory_mb))
+                for job, outcome in runner.finished():
                     if job.solution:
                         job.key.expected = _expected(job.key, outcome)
                         continue
                     ran += 1
-                    status, reason, answers, errors, values = outcome
+                    reason, errors = outcome.reason, outcome.errors
                     if errors and not reason:
                         reason = f"{len(errors)} cell(s) raised an error; first: {errors[0]}"
-                    results = score_answers(job.key, answers, values)
-                    row = _row(job.submission, job.sha, job.key, status, reason, results)
+                    results = score_answers(job.key, outcome.answers, outcome.probes)
+                    row = _row(job.submission, job.sha, job.key, outcome.status, reason, results)
                     record(row, results, errors)
     finally:
-        for job in running:
-            if job.proc is not None and job.proc.poll() is None:
-                _kill(job.proc)
-            shutil.rmtree(job.workdir, ignore_errors=True)
+        runner.close()
         bar.close()
     order = [os.path.normpath(str(p)) for p in files]
     rows = [book[s] for s in order] + [r for s, r in book.items() if s not in set(order)]
@@ -341,9 +301,9 @@ def grade_submissions(
     return GradeReport(str(out), tuple(rows), ran, skipped)
 
 
-def _expected(key: _Key, outcome: tuple) -> list[Any]:
+def _expected(key: _Key, outcome: Outcome) -> list[Any]:
     """The probes' values on the solution; a probe that gives nothing there is the key's bug."""
-    status, reason, _, errors, values = outcome
+    status, reason, errors, values = outcome.status, outcome.reason, outcome.errors, outcome.probes
     names = [
         (qid, p["name"])
         for qid, q in key.compiled["questions"].items()
@@ -361,73 +321,3 @@ def _expected(key: _Key, outcome: tuple) -> list[Any]:
             f"({first}); fix the probe's expression in the key"
         )
     return values
-
-
-def _probe_args(job: _Job) -> list[str]:
-    """``--probes PLAN.json`` for the worker: the key's probes with this notebook's cells."""
-    if not job.key.probed:
-        return []
-    nb = job.key.solution if job.solution else json.loads(job.path.read_text(encoding="utf-8"))
-    path = Path(job.workdir) / "probes.json"
-    path.write_text(json.dumps(job.key.plan(nb)), encoding="utf-8")
-    return ["--probes", str(path)]
-
-
-def _start(job: _Job, cell_timeout: int, box: Sandbox | None = None) -> None:
-    job.workdir = tempfile.mkdtemp(prefix="mll-grade-")  # created only when the job starts
-    nb_copy = Path(job.workdir) / "submission.ipynb"
-    shutil.copyfile(job.path, nb_copy)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "MLL_GRADING": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "mlliteracy.grading.execute",
-        str(nb_copy),
-        str(Path(job.workdir) / "result.json"),
-        "--answers",
-        ",".join(job.key.variables),
-        "--cell-timeout",
-        str(int(cell_timeout)),
-        *_probe_args(job),
-    ]
-    log = open(Path(job.workdir) / "worker.log", "wb")  # noqa: SIM115 - closed in _poll
-    job.extra["log"] = log
-    if box is not None:
-        cmd = box.wrap(cmd, job.workdir)
-    job.proc = subprocess.Popen(
-        cmd, cwd=job.workdir, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
-    )
-    job.started = time.monotonic()
-
-
-def _poll(job: _Job, timeout: float, memory_mb: float):
-    """None while running; else (status, reason, answers, errors, probe values)."""
-    assert job.proc is not None
-    if job.proc.poll() is None:
-        rss = _rss_mb(job.proc.pid)
-        job.extra["peak"] = max(job.extra.get("peak", 0.0), rss)
-        if rss > memory_mb:
-            _kill(job.proc)
-            job.extra["log"].close()
-            reason = f"the kernel used over {memory_mb:g} MB and was stopped"
-            return "out_of_memory", reason, {}, [], []
-        if time.monotonic() - job.started > timeout:
-            _kill(job.proc)
-            job.extra["log"].close()
-            reason = f"the submission ran past the {timeout:g} s limit and was stopped"
-            return "timeout", reason, {}, [], []
-        return None
-    job.extra["log"].close()
-    try:
-        result = json.loads((Path(job.workdir) / "result.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return "crashed", f"the grading worker exited with code {job.proc.returncode}", {}, [], []
-    answers = result.get("answers") if isinstance(result.get("answers"), dict) else {}
-    values = result.get("probes") if isinstance(result.get("probes"), list) else []
-    return (
-        result.get("status", "crashed"),
-        result.get("reason", ""),
-        answers,
-        result.get("errors", []),
-        values,
-    )

@@ -14,7 +14,7 @@ A lesson's key says ``"graded": False``: its activities give feedback and carry 
 
 Graded points come only from **probes**, which the learner never sees: instructor-written checks
 that the grader runs in the learner's kernel after their cells and compares, outside the kernel,
-with the same probes run on the solution (:mod:`mlliteracy.grading.probes`). The criteria are
+with the same probes run on the solution (:mod:`mlliteracy.grading.execute`). The criteria are
 feedback: their hashes can be brute-forced, so they earn nothing. A graded question with points
 has probes, or a ``"review"`` note (a person scores it); ``"points": 0`` is feedback only.
 

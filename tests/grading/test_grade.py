@@ -17,9 +17,8 @@ import pytest
 from mlliteracy import cli
 from mlliteracy.grading.assign import generate_exercise
 from mlliteracy.grading.checks import CheckResult, CriterionResult
-from mlliteracy.grading.feedback import feedback_page
 from mlliteracy.grading.grade import grade_submissions
-from mlliteracy.grading.gradebook import read_gradebook, summary, write_gradebook
+from mlliteracy.grading.gradebook import feedback_page, read_gradebook, summary, write_gradebook
 from mlliteracy.grading.submissions import collect, validate
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "assign" / "solutions" / "demo.ipynb.json"

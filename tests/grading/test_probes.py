@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlliteracy.grading.probes import answer_blocks, passes, plan, probe_source, setup_source
+from mlliteracy.grading.execute import answer_blocks, passes, plan, probe_source, setup_source
 
 
 def _code(ident: str, source: str) -> dict:

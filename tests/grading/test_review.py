@@ -15,9 +15,8 @@ import pytest
 from mlliteracy import cli
 from mlliteracy._core.errors import MLLError
 from mlliteracy.commands.review import ReviewServer
-from mlliteracy.grading.feedback import feedback_page
 from mlliteracy.grading.grade import grade_submissions
-from mlliteracy.grading.gradebook import read_gradebook, write_gradebook
+from mlliteracy.grading.gradebook import feedback_page, read_gradebook, write_gradebook
 from mlliteracy.grading.review import (
     SECTION_TITLE,
     ReviewBook,
