@@ -36,6 +36,7 @@ from .assign import METADATA_KEY, read_key
 from .checks import CheckResult, score_question, with_probes
 from .gradebook import GradeReport, feedback_page, read_gradebook, write_gradebook
 from .key import compile_key, key_hash
+from .review import apply_reviews
 from .sandbox import sandbox_plan
 from .submissions import collect, is_own_output, sha256_of, validate
 from .worker import DaskRunner, LocalRunner, Outcome, Task
@@ -297,6 +298,9 @@ def grade_submissions(
     order = [os.path.normpath(str(p)) for p in files]
     rows = [book[s] for s in order] + [r for s, r in book.items() if s not in set(order)]
     write_gradebook(out, rows)
+    # a person's reviews (gradebook.review.json) survive re-grading: applied again, unchanged
+    # submissions only (a review is keyed by the submission's sha256)
+    apply_reviews(out, feedback=fb_dir, root=root, solution=solution)
     rows = read_gradebook(out)  # the rows exactly as the CSV holds them (text)
     return GradeReport(str(out), tuple(rows), ran, skipped)
 
