@@ -1,9 +1,10 @@
-"""Fair grading in the beginner exercises: each key scored with the grader's own function.
+"""Fair feedback and graded probes in the beginner exercises.
 
 Borderline answers go through ``score_question`` with the solution's compiled key, hidden
-criteria included (what ``mlliteracy grade`` runs): points come from substance only, visible and
-hidden checks agree, the lesson's wording is accepted, and typed numbers cannot stand in for a
-card the learner did not write.
+criteria included: the criteria (instant feedback, no points since #18) judge substance only,
+visible and hidden checks agree, and the lesson's wording is accepted. Graded points come from
+the key's probes (the learner's code rerun on other inputs): every scored question has probes
+or a review note, and the probes live in the solution only.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ def score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
 
 
 def full(result: CheckResult) -> bool:
-    return result.passed == len(result.criteria) and result.score == result.points
+    """Every criterion passes (criteria are feedback: the score itself is always 0)."""
+    return result.passed == len(result.criteria) and result.score == 0
+
+
+def fails(result: CheckResult) -> bool:
+    """Some criterion fails: the feedback does not tell the learner "all passed"."""
+    return result.passed < len(result.criteria)
 
 
 # ------------------------------------------------------------------ 1. substance, not format
@@ -68,8 +75,8 @@ def test_graded_questions_carry_no_format_only_criteria(name):
         ("training_run", "q1_best_epochs", {"by val loss": 1, "by val accuracy": 1}),
     ],
 )
-def test_an_answer_of_the_right_type_but_wrong_earns_nothing(name, qid, answer):
-    assert score(name, qid, answer, worst_accuracy=0.8846).score == 0
+def test_an_answer_of_the_right_type_but_wrong_fails_its_checks(name, qid, answer):
+    assert fails(score(name, qid, answer, worst_accuracy=0.8846))
 
 
 # ------------------------------------------------------------------ 2. knowledge check
@@ -109,7 +116,7 @@ def test_q1_hint_explains_the_buffer_instead_of_denying_it():
 def test_q3_counts_parameters_not_buffers_on_every_criterion():
     file_total, position_ids = 22_713_728, 512  # every tensor in the file; its one buffer
     wrong = score("knowledge_check", "q3_total_params", file_total)
-    assert wrong.score == 0 and not any(c.passed for c in wrong.criteria)
+    assert fails(wrong) and not any(c.passed for c in wrong.criteria)
     assert full(score("knowledge_check", "q3_total_params", file_total - position_ids))
     hints = " ".join(
         c.get("hint", "") + c.get("hint2", "")
@@ -140,7 +147,7 @@ def test_new_numeric_questions_match_what_torch_computes():
     answer = {"MACs": flops // 2, "FLOPs": flops}
     assert full(score("knowledge_check", "q7_flops_macs", answer))
     swapped = {"MACs": flops, "FLOPs": 2 * flops}  # FLOPs taken for MACs
-    assert score("knowledge_check", "q7_flops_macs", swapped).score == 0
+    assert fails(score("knowledge_check", "q7_flops_macs", swapped))
 
 
 def test_token_question_matches_the_models_tokenizer():
@@ -156,7 +163,7 @@ def test_token_question_matches_the_models_tokenizer():
 def test_pipeline_order_and_labelled_data_accept_either_spelling():
     order = ["ingestion", "preprocessing", "training", "evaluation", "deployment"]
     assert full(score("knowledge_check", "q10_pipeline", order))
-    assert score("knowledge_check", "q10_pipeline", order[::-1]).score == 0
+    assert fails(score("knowledge_check", "q10_pipeline", order[::-1]))
     sets = read_key(_solution("knowledge_check"))["questions"]["q9_data_kinds"]["criteria"]
     american = {c["path"]: c["one_of"][1] for c in sets}  # "labeled" / "unlabeled"
     assert full(score("knowledge_check", "q9_data_kinds", american))
@@ -191,7 +198,7 @@ def test_autopsy_q7_states_one_embedding_convention_and_checks_it_consistently()
     for n in (params - tables - embeddings_ln, params - tables):  # with or without the LN
         assert full(score("autopsy_report", "q7_kaplan", kaplan(n)))
     for n in (params, params - 30522 * d):  # embeddings counted; position table counted
-        assert score("autopsy_report", "q7_kaplan", kaplan(n)).score == 0
+        assert fails(score("autopsy_report", "q7_kaplan", kaplan(n)))
 
 
 def test_autopsy_q4_by_hand_count_matches_the_autopsy():
@@ -222,9 +229,9 @@ def _filler_card(text: str) -> Any:
 
 
 @pytest.mark.parametrize("qid", ["q5_card_sections", "q7_datasheet"])
-def test_model_card_typed_validator_counts_earn_nothing(qid):
+def test_model_card_typed_validator_counts_fail_the_checks(qid):
     result = score("model_card", qid, COUNTS, n_val=270, worst_accuracy=0.8846)
-    assert result.score == 0
+    assert fails(result)
 
 
 @pytest.mark.parametrize("text", FILLERS)
@@ -234,7 +241,7 @@ def test_model_card_filler_neither_validates_nor_scores(text):
     result = score(
         "model_card", "q5_card_sections", dict(card.sections), n_val=270, worst_accuracy=0.8846
     )
-    assert result.score == 0
+    assert fails(result)
     sheet = mll.Datasheet(
         "digits-validation",
         sections={k: text for k, _ in mll.Datasheet.SECTIONS},
@@ -242,7 +249,7 @@ def test_model_card_filler_neither_validates_nor_scores(text):
     )
     assert sheet.validate().completeness < 1.0
     parts = {"sections": dict(sheet.sections), "metadata": dict(sheet.metadata)}
-    assert score("model_card", "q7_datasheet", parts, n_val=270).score == 0
+    assert fails(score("model_card", "q7_datasheet", parts, n_val=270))
 
 
 def test_model_card_sections_in_other_words_score_full_marks():
@@ -336,7 +343,7 @@ def test_training_run_best_epochs_are_exact_and_one_based():
     assert best["by val loss"] != best["by val accuracy"]
     assert full(score("training_run", "q1_best_epochs", best))
     zero_based = {k: v - 1 for k, v in best.items()}
-    assert score("training_run", "q1_best_epochs", zero_based).score == 0
+    assert fails(score("training_run", "q1_best_epochs", zero_based))
 
 
 def test_training_run_overfitting_rule_tells_a_from_b():
@@ -365,7 +372,7 @@ def test_training_run_hidden_early_stop_checks_catch_what_visible_ones_miss():
     visible = [c for c in result.criteria if not c.hidden]
     assert all(c.passed for c in visible) and not all(c.passed for c in result.criteria)
     off_by_one = {name: [s - 1, b - 1] for name, (s, b) in right.items()}
-    assert score("training_run", "q3_early_stop", off_by_one).score == 0
+    assert fails(score("training_run", "q3_early_stop", off_by_one))
 
 
 def test_training_run_cost_of_stopping_early():
@@ -392,3 +399,26 @@ def test_training_run_cost_of_stopping_early():
 )
 def test_prose_is_also_read_by_a_person(name, qid):
     assert _key(name)["questions"][qid].get("review")
+
+
+# ------------------------------------------------------------------ 6. graded by probes
+@pytest.mark.parametrize("name", BEGINNER)
+def test_every_scored_question_is_probed_or_reviewed(name):
+    key = _key(name)
+    scored = {qid: q for qid, q in key["questions"].items() if q["points"] > 0}
+    probed = [qid for qid, q in scored.items() if q.get("probes")]
+    assert probed, f"{name} has no probe-graded question"
+    for qid, q in scored.items():
+        assert q.get("probes") or q.get("review"), f"{name} {qid}: points without probes"
+        assert len(q.get("probes", [])) != 1, f"{name} {qid}: give two probes, not one"
+    auto = sum(q["points"] for qid, q in scored.items() if qid in probed)
+    assert auto > sum(q["points"] for q in scored.values()) / 2  # most points on probes
+
+
+@pytest.mark.parametrize("name", BEGINNER)
+def test_probes_never_reach_the_exercise(name):
+    text = (ROOT / "exercises" / "beginner" / f"{name}.ipynb").read_text("utf-8")
+    for q in _key(name)["questions"].values():
+        for probe in q.get("probes", []):
+            inputs = [probe.get("expr"), *probe.get("rerun", {}).values()]
+            assert not [e for e in inputs if e and len(e) > 12 and e in text], probe
