@@ -58,6 +58,9 @@ FIX = (
     "install bubblewrap (apt install bubblewrap) or allow unprivileged user namespaces "
     "(sysctl kernel.unprivileged_userns_clone=1), or grade without --sandbox inside a container"
 )
+#: size of each private writable tmpfs (/tmp, $HOME, /dev/shm): its pages are not in the
+#: kernel's resident memory, so the memory watchdog does not see them
+TMPFS_MB = 256
 PROBE = "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()"
 
 
@@ -96,9 +99,12 @@ class Sandbox:
     def _bwrap_args(self, workdir: str) -> list[str]:
         args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop"]
         args += ["ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        args += ["--size", str(TMPFS_MB * 2**20), "--tmpfs", "/dev/shm"]
+        for path in PROC_RO:  # bwrap leaves /proc/sys writable to a root caller
+            args += ["--ro-bind-try", path, path]
         for kind, path in self.mounts:
             if kind == "tmpfs":
-                args += ["--tmpfs", path]
+                args += ["--size", str(TMPFS_MB * 2**20), "--tmpfs", path]
                 if path not in self.writable:
                     args += ["--remount-ro", path]
             else:
@@ -324,12 +330,12 @@ def enter(spec: dict, cmd: list[str]) -> None:
         if kind == "tmpfs":
             mode = "1777" if path == "/tmp" else "0755"
             os.makedirs(path, exist_ok=True)  # only missing inside an earlier tmpfs
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode}")
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode={mode},size={TMPFS_MB}m")
         elif kind == "ro":
             _bind(fds[path], path)
         else:
             _mount("/dev/null", path, None, MS_BIND)
-    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={TMPFS_MB}m")
     _bind(work_fd, workdir)
     _readonly("/", recursive=True)
     for path in [*spec["writable"], "/dev/shm", workdir]:

@@ -113,7 +113,13 @@ def _accepted(server: socket.socket) -> bool:
 
 
 @pytest.mark.notebook  # starts kernels
-def test_sandboxed_batch_reads_writes_and_connects_nowhere(tmp_path, monkeypatch, secret, listener):
+@pytest.mark.parametrize("mechanism", sandbox.MECHANISMS)
+def test_sandboxed_batch_reads_writes_and_connects_nowhere(
+    tmp_path, monkeypatch, secret, listener, mechanism
+):
+    if not shutil.which(mechanism):
+        pytest.skip(f"{mechanism} is not installed")
+    monkeypatch.setattr(sandbox, "MECHANISMS", (mechanism,))
     key_dir, subs = tmp_path / "key", tmp_path / "subs"
     key_dir.mkdir()
     subs.mkdir()
@@ -216,6 +222,8 @@ def test_bwrap_command_mounts_in_plan_order():
     assert text.index("--tmpfs /h") < text.index("--ro-bind /h/venv /h/venv")
     assert "--ro-bind /dev/null /k" in text and "--bind /w /w" in text
     assert "--remount-ro /h" not in text  # the private home stays writable
+    assert f"--size {sandbox.TMPFS_MB * 2**20} --tmpfs /h" in text  # tmpfs pages are not RSS
+    assert "--ro-bind-try /proc/sys /proc/sys" in text
     assert "/h" in repr(box) and "<table" in box._repr_html_()
 
 
