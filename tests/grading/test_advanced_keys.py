@@ -1,0 +1,182 @@
+"""Fair feedback and graded probes in the advanced exercises.
+
+Criteria are instant feedback (no points since #18); graded points come from the key's probes
+(the learner's code rerun on other inputs), so every scored question has two probes or a review
+note, each probe changes the answer (a memorised value fails it), and the probes live in the
+solution only.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import mlliteracy as mll
+from mlliteracy.grading.assign import read_key
+from mlliteracy.grading.checks import CheckResult, score_question, to_plain
+from mlliteracy.grading.execute import answer_blocks
+from mlliteracy.grading.key import canon, compile_key
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _solution(name: str) -> dict[str, Any]:
+    return json.loads((ROOT / "solutions" / "advanced" / f"{name}.ipynb").read_text("utf-8"))
+
+
+def _key(name: str) -> dict[str, Any]:
+    return compile_key(read_key(_solution(name)))
+
+
+def _score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
+    key = _key(name)
+    plain = {k: to_plain(v) for k, v in variables.items()}
+    return score_question(key["name"], qid, key["questions"][qid], to_plain(answer), plain)
+
+
+def _full(result: CheckResult) -> bool:
+    return result.passed == len(result.criteria) and result.score == 0
+
+
+def _cell(name: str, cell_id: str) -> str:
+    cell = next(c for c in _solution(name)["cells"] if c.get("id") == cell_id)
+    return "".join(cell["source"])
+
+
+def _scored_questions_are_probed(name: str) -> None:
+    key = _key(name)
+    scored = {qid: q for qid, q in key["questions"].items() if q["points"] > 0}
+    for qid, q in scored.items():
+        assert q.get("probes") or q.get("review"), f"{name} {qid}: points without probes"
+        assert q.get("probes") is None or len(q["probes"]) >= 2, f"{name} {qid}: one probe"
+        assert not (q.get("probes") and q.get("review")), f"{name} {qid}: probes on free text"
+    probed = sum(q["points"] for q in scored.values() if q.get("probes"))
+    assert probed > sum(q["points"] for q in scored.values()) / 2
+
+
+def _probes_stay_out_of_the_exercise(name: str) -> None:
+    text = (ROOT / "exercises" / "advanced" / f"{name}.ipynb").read_text("utf-8")
+    for q in _key(name)["questions"].values():
+        for probe in q.get("probes", []):
+            inputs = [probe.get("expr"), *probe.get("rerun", {}).values()]
+            assert not [e for e in inputs if e and len(e) > 12 and e in text], probe
+
+
+# ------------------------------------------------------------------ mlops_audit
+def test_mlops_every_scored_question_is_probed_or_reviewed():
+    _scored_questions_are_probed("mlops_audit")
+    assert _key("mlops_audit")["questions"]["q6_summary"].get("review")
+
+
+def test_mlops_probes_never_reach_the_exercise():
+    _probes_stay_out_of_the_exercise("mlops_audit")
+
+
+@pytest.fixture(scope="module")
+def mlops(tmp_path_factory) -> SimpleNamespace:
+    """The solution's set-up cell, run in a temporary folder (files only, no training)."""
+    folder = tmp_path_factory.mktemp("mlops")
+    source = _cell("mlops_audit", "892858e8").replace("mlops_exercise/", f"{folder}/")
+    ns: dict[str, Any] = {"mll": mll, "N_TWEETS": 100}
+    exec(source, ns)
+    return SimpleNamespace(**{k: v for k, v in ns.items() if not k.startswith("__")})
+
+
+def test_mlops_claims_name_tests_the_readme_supports(mlops):
+    # deleting empty rows in Excel is no schema of feature expectations (data_1)
+    assert set(mlops.claims) == {"infrastructure_4"}
+    assert mlops.claims["infrastructure_4"][0] == 0.5
+
+
+def test_mlops_key_follows_from_the_case(mlops):
+    scan = mll.scan_project(mlops.case.path)
+    score = mll.ml_test_score(mll.merge_evidence(scan, mlops.claims))
+    assert _full(_score("mlops_audit", "q1_scores", {**score.sections, "final": score.final}))
+    redesign = mll.scan_project(mlops.pipeline.path).failed
+    failed = {"shadow_it": len(scan.failed), "redesign": redesign}
+    assert _full(_score("mlops_audit", "q2_failed_checks", failed))
+    frame = mll.migration_plan(score, day_rate=mlops.DAY_RATE).frame
+    facts = {
+        "order": list(frame["phase"]),
+        "first_above_zero": frame.loc[frame["score after"] > 0, "phase"].iloc[0],
+        "total_cost": float(frame["cost"].sum()),
+    }
+    assert _full(_score("mlops_audit", "q5_plan", facts))
+
+
+def test_mlops_plan_probes_change_the_answer(mlops):
+    """A typed-in plan fails both q5 probes: another day rate, a score with a data schema."""
+    score = mll.ml_test_score(mll.merge_evidence(mll.scan_project(mlops.case.path), mlops.claims))
+
+    def facts(s: Any, rate: float) -> tuple[str, float]:
+        frame = mll.migration_plan(s, day_rate=rate).frame
+        return frame.loc[frame["score after"] > 0, "phase"].iloc[0], float(frame["cost"].sum())
+
+    original = facts(score, mlops.DAY_RATE)
+    assert facts(score, 750.0) != original
+    assert facts(mll.ml_test_score({"data_1": 0.5}), mlops.DAY_RATE) != original
+
+
+# ------------------------------------------------------------------ knowledge_check
+class _Stub:
+    """Stands in for ``mll`` when the answer cells run outside a notebook."""
+
+    @staticmethod
+    def check(*args: Any) -> None:
+        return None
+
+
+def _run_knowledge(rerun: dict[str, str] | None = None, upto: str = "") -> dict[str, Any]:
+    """The set-up cell, then every question's answer cells; ``rerun`` replaces inputs of
+    question ``upto`` only (as the grader does: the earlier answers keep their values)."""
+    nb = _solution("knowledge_check")
+    ns: dict[str, Any] = {"mll": _Stub}
+    exec(_cell("knowledge_check", "cell-05"), ns)
+    for qid, cells in answer_blocks(nb, nb).items():
+        if qid == upto and rerun:
+            ns.update({k: eval(e, dict(ns)) for k, e in rerun.items()})
+        for src in cells:
+            exec(src, ns)
+    return ns
+
+
+def test_knowledge_every_scored_question_is_probed_or_reviewed():
+    _scored_questions_are_probed("knowledge_check")
+    assert _key("knowledge_check")["questions"]["q5_memo"].get("review")
+
+
+def test_knowledge_probes_never_reach_the_exercise():
+    _probes_stay_out_of_the_exercise("knowledge_check")
+
+
+def test_knowledge_key_matches_the_arithmetic():
+    ns = _run_knowledge()
+    for qid, q in _key("knowledge_check")["questions"].items():
+        assert _full(_score("knowledge_check", qid, ns[q["answer"]], **ns)), qid
+
+
+def test_knowledge_each_probe_changes_the_answer():
+    key = _key("knowledge_check")
+    original = _run_knowledge()
+    for qid, q in key["questions"].items():
+        for probe in q.get("probes", []):
+            # reruns only: constants in the set-up cell, so the grader must skip no line
+            assert set(probe) <= {"name", "rerun", "sig"}, probe
+            ns = _run_knowledge(copy.deepcopy(probe["rerun"]), upto=qid)
+            got, was = ns[q["answer"]], original[q["answer"]]
+            assert canon(got, probe.get("sig")) != canon(was, probe.get("sig")), probe["name"]
+
+
+def test_knowledge_hints_state_a_method_not_the_break_even():
+    plain = read_key(_solution("knowledge_check"))
+    hints = " ".join(
+        c.get("hint", "") + c.get("hint2", "")
+        for q in plain["questions"].values()
+        for c in q["criteria"]
+    )
+    assert "16.4" not in hints and "16363636" not in hints.replace(",", "")
