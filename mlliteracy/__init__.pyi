@@ -295,6 +295,7 @@ from .audit.measure import (
     collect_measurements as collect_measurements,
 )
 from .audit.register import (
+    LIKELIHOOD_CUTS as LIKELIHOOD_CUTS,
     risk_register as risk_register,
     summarise_measurements as summarise_measurements,
 )

@@ -156,7 +156,7 @@ def risk_register(measurements: Mapping[str, Any]) -> Any:
 
 
 def _fmt(value: float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:.3f}"
+    return str(value) if isinstance(value, int) else f"{value:.3g}"  # 0.0012 stays 0.0012
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

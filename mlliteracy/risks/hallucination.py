@@ -173,10 +173,10 @@ class ThresholdCurve:
             return Verdict(text + f" The {names} is above its cap on these questions.", "over")
         if unsure:
             names = " and the ".join(n.replace("_", " ") for n in unsure)
-            verb = "meets its cap, but its interval reaches" if len(unsure) == 1 else (
-                "meet their caps, but their intervals reach")  # fmt: skip
+            verb = "meets its cap, but its interval reaches above it" if len(unsure) == 1 else (
+                "meet their caps, but their intervals reach above them")  # fmt: skip
             return Verdict(
-                text + f" The {names} {verb} above it: too few questions to claim the cap holds.",
+                text + f" The {names} {verb}: too few questions to claim that the caps hold.",
                 "uncertain",
             )
         return Verdict(text + " Both caps hold even at the upper end of the intervals.", "within")

@@ -174,8 +174,8 @@ def test_register_rates_direct_identifiers_handles_and_usefulness_apart():
         "hallucination": {"not_answered_correctly": 0.614},
     }
     reg = mll.risk_register(figures).set_index("measured")
-    assert reg.loc["direct_pii_share = 0.001", "rating"] == 12  # likelihood 3 x severity 4
-    assert reg.loc["handle_share = 0.700", "rating"] == 10  # 5 x 2
+    assert reg.loc["direct_pii_share = 0.0012", "rating"] == 12  # likelihood 3 x severity 4
+    assert reg.loc["handle_share = 0.7", "rating"] == 10  # 5 x 2
     assert reg.loc["not_answered_correctly = 0.614", "level"] == "medium"  # 5 x 2
     clean = mll.risk_register({"pii": {"direct_pii_share": 0.0, "handle_share": 0.0}})
     assert set(clean.loc[clean.category == "data privacy", "level"].dropna()) >= {"low"}
