@@ -319,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in args.answers.split(",") if n]
     try:
         workdir = str(Path(args.result).resolve().parent)  # the grader cleans it up
-        plan = json.loads(Path(args.probes).read_text(encoding="utf-8")) if args.probes else []
+        plan = []
+        if args.probes:  # read, then deleted before the learner's kernel starts in this folder
+            plan = json.loads(Path(args.probes).read_text(encoding="utf-8"))
+            Path(args.probes).unlink()
         result = run_submission(
             args.notebook, names, cell_timeout=args.cell_timeout, workdir=workdir, plan=plan
         )

@@ -63,6 +63,8 @@ def batch(tmp_path_factory, solution: Path):
     exercise = generate_exercise(sol, "demo")
     cheat = _with_cell(exercise, CHEAT, len(exercise["cells"]))
     cheat = _with_cell(cheat, "raise ValueError('boom')", 1)  # errors do not stop the run
+    peek = "import os\nif os.path.exists('probes.json'):\n    raise RuntimeError('plan readable')"
+    cheat = _with_cell(cheat, peek, 1)  # the probe plan is gone before the kernel starts
     cheat["cells"] = [c for c in cheat["cells"] if "mll.check(" not in c["source"]]
     _write(subs / "good.ipynb", sol)
     _write(subs / "loop.ipynb", _with_cell(sol, "while True:\n    pass", 2))
@@ -135,7 +137,8 @@ def test_scores(batch):
     # the memorised number passes every check in the notebook, and none of the probes
     memorised = rows["memorised.ipynb"]
     assert (memorised["q_sum"], memorised["score"], memorised["reason"]) == ("0", "0", "")
-    assert "cell 1: ValueError: boom" in rows["cheat.ipynb"]["reason"]
+    assert "ValueError: boom" in rows["cheat.ipynb"]["reason"]
+    assert "plan readable" not in rows["cheat.ipynb"]["reason"]
     assert rows["loop.ipynb"]["score"] == "2"  # the cells after the interrupted one still ran
     assert "cell 2" in rows["loop.ipynb"]["reason"]
     # the cheat's own key and patched checks count for nothing
