@@ -203,12 +203,19 @@ def _deterministic_table() -> Any:
     return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
-def test_cost_memo_budget_answers_are_what_recommend_picks_on_the_filtered_table():
-    params = _parameters("cost_memo")
-    frame = _deterministic_table()
-    fits = frame[frame["size_bytes"] <= params["BUDGET_BYTES"]]
-    rule = {"max_drop_points": params["MAX_DROP"], "objective": "nonzero_params"}
-    answer = {
+def _cost_memo_probes(qid: str) -> list[dict[str, Any]]:
+    return read_key(_solution("cost_memo"))["questions"][qid]["probes"]
+
+
+def _cost_memo_feedback_only(result: CheckResult) -> bool:
+    """Every criterion passes, and criteria earn nothing: the points come from the probes."""
+    return result.passed == len(result.criteria) and result.score == 0 and not result.review
+
+
+def _cost_memo_budget(frame: Any, budget: float, max_drop: float) -> dict[str, Any]:
+    fits = frame[frame["size_bytes"] <= budget]
+    rule = {"max_drop_points": max_drop, "objective": "nonzero_params"}
+    return {
         "fits": sorted(fits.index),
         "pick": mll.recommend(fits, **rule).chosen,
         "pick without the file budget": mll.recommend(frame, **rule).chosen,
@@ -216,7 +223,13 @@ def test_cost_memo_budget_answers_are_what_recommend_picks_on_the_filtered_table
             fits, max_drop_points=100, objective="nonzero_params"
         ).chosen,
     }
-    assert full(score("cost_memo", "q5_budget", answer))
+
+
+def test_cost_memo_budget_answers_are_what_recommend_picks_on_the_filtered_table():
+    params = _parameters("cost_memo")
+    frame = _deterministic_table()
+    answer = _cost_memo_budget(frame, params["BUDGET_BYTES"], params["MAX_DROP"])
+    assert _cost_memo_feedback_only(score("cost_memo", "q5_budget", answer))
     # both constraints bind: dropping either one changes the pick
     assert answer["pick"] not in (
         answer["pick without the file budget"],
@@ -224,25 +237,78 @@ def test_cost_memo_budget_answers_are_what_recommend_picks_on_the_filtered_table
     )
     unfiltered = {**answer, "pick": answer["pick without the file budget"]}  # budget ignored
     assert score("cost_memo", "q5_budget", unfiltered).passed == 3
+    # each probe's budget and rule leave a pick (no error) and change the answer
+    for probe in _cost_memo_probes("q5_budget"):
+        values = {k: ast.literal_eval(v) for k, v in probe["rerun"].items()}
+        budget = values.get("BUDGET_BYTES", params["BUDGET_BYTES"])
+        rerun = _cost_memo_budget(frame, budget, values.get("MAX_DROP", params["MAX_DROP"]))
+        assert rerun != answer, probe["name"]
+
+
+def test_cost_memo_choice_probes_change_the_pick():
+    frame = _deterministic_table()
+
+    def choice(table: Any, wide: float, strict: float) -> dict[str, Any]:
+        pick = mll.recommend(table, max_drop_points=wide, objective="size_bytes")
+        within = mll.recommend(table, max_drop_points=strict, objective="size_bytes")
+        return {"within 5": pick.chosen, "drop": pick.row["drop_points"], "within 1": within.chosen}
+
+    answer = choice(frame, 5, 1)
+    assert _cost_memo_feedback_only(score("cost_memo", "q4_choice", answer))
+    names = [p["name"] for p in _cost_memo_probes("q4_choice")]
+    assert names == ["a table without the student", "other limits"]
+    assert choice(frame.drop(index="student"), 5, 1) != answer
+    assert choice(frame, 4, 2) not in (answer, choice(frame.drop(index="student"), 5, 1))
+
+
+def _cost_memo_price(frame: Any, chosen: str, price: float, gflops: float) -> dict[str, Any]:
+    rate = gflops * 1e9 / int(frame.loc[chosen, "flops"])
+    measured = 140_000.0  # a throughput_per_s of the student on one thread
+    return {
+        "requests per second": rate,
+        "usd per 1k requests": mll.cost_per_1k_requests(price, rate),
+        "usd per 1k at your throughput": mll.cost_per_1k_requests(price, measured),
+    }
 
 
 def test_cost_memo_price_follows_the_formula_and_catches_unit_slips():
     params = _parameters("cost_memo")
     price, gflops = params["PRICE_PER_HOUR"], params["SUSTAINED_GFLOPS"]
-    flops = int(_deterministic_table().loc["student", "flops"])
-    rate = gflops * 1e9 / flops
-    measured = 140_000.0  # a throughput_per_s of the student on one thread
-    answer = {
-        "requests per second": rate,
-        "usd per 1k requests": mll.cost_per_1k_requests(price, rate),
-        "usd per 1k at your throughput": mll.cost_per_1k_requests(price, measured),
-    }
-    assert full(score("cost_memo", "q6_cost", answer))
+    frame = _deterministic_table()
+    answer = _cost_memo_price(frame, "student", price, gflops)
+    assert _cost_memo_feedback_only(score("cost_memo", "q6_cost", answer))
+    rate = answer["requests per second"]
     assert answer["usd per 1k requests"] == pytest.approx(price / (rate * 3600) * 1000)
     per_request = {k: v / 1000 if k.startswith("usd") else v for k, v in answer.items()}
     assert score("cost_memo", "q6_cost", per_request).passed == 1
     per_second = {k: v * 3600 if k.startswith("usd") else v for k, v in answer.items()}
     assert score("cost_memo", "q6_cost", per_second).passed == 1
+    # each probe reruns the formula on another quote or pick: the entry it compares changes
+    for probe in _cost_memo_probes("q6_cost"):
+        assert probe["path"] != "usd per 1k at your throughput"  # a timing is never graded
+        env = {"mll": mll, "table": frame, **params}
+        values = {k: eval(v, env) for k, v in probe["rerun"].items()}  # the key's own text
+        chosen = values["pick"].chosen if "pick" in values else "student"
+        rerun = _cost_memo_price(
+            frame,
+            chosen,
+            values.get("PRICE_PER_HOUR", price),
+            values.get("SUSTAINED_GFLOPS", gflops),
+        )
+        path = probe["path"]
+        assert f"{rerun[path]:.3g}" != f"{answer[path]:.3g}", probe["name"]
+
+
+def test_cost_memo_every_scored_question_has_two_probes_on_machine_independent_facts():
+    for qid, q in read_key(_solution("cost_memo"))["questions"].items():
+        if q["points"] == 0:
+            assert q.get("review") and not q.get("probes"), qid
+            continue
+        probes = q.get("probes", [])
+        assert len(probes) >= 2 and not q.get("review"), qid
+        for probe in probes:  # never a timing: REPEATS only changes how often variants are timed
+            assert "REPEATS" not in probe.get("rerun", {}), (qid, probe["name"])
+            assert "throughput" not in str(probe.get("path", "")), (qid, probe["name"])
 
 
 def test_cost_memo_keyword_salad_scores_nothing():
