@@ -180,3 +180,142 @@ def test_knowledge_hints_state_a_method_not_the_break_even():
         for c in q["criteria"]
     )
     assert "16.4" not in hints and "16363636" not in hints.replace(",", "")
+
+
+# ------------------------------------------------------------------ compliance_audit
+CA = "compliance_audit"
+
+
+class _Quiet:
+    """``mll`` with ``check`` silenced: the answer cells run here without a key in use."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(mll, name)
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _rerun_compliance(qid: str, inputs: dict[str, Any], rerun: dict[str, str] | None = None):
+    """The question's answer after its answer cells run on ``inputs`` (what its set-up cells
+    give), each ``rerun`` expression evaluated on them and pinned, as a probe does."""
+    import ast
+
+    ns = {"mll": _Quiet(), **inputs}
+    ns.update({k: eval(e, dict(ns)) for k, e in (rerun or {}).items()})
+    sol = _solution(CA)
+    for src in answer_blocks(sol, sol)[qid]:
+        tree = ast.parse(src)
+        tree.body = [
+            s
+            for s in tree.body
+            if not (
+                isinstance(s, ast.Assign)
+                and all(isinstance(t, ast.Name) and t.id in (rerun or {}) for t in s.targets)
+            )
+        ]
+        exec(compile(tree, "<answer>", "exec"), ns)
+    return ns[_key(CA)["questions"][qid]["answer"]]
+
+
+def _small_curve(seed: int) -> Any:
+    """A seeded curve from made-up similarities (no embedding): 30 in-scope, 20 out-of-scope."""
+    import numpy as np
+
+    from mlliteracy.risks.hallucination import curve_from_scores
+
+    rng = np.random.default_rng(seed)
+    in_sims = rng.uniform(0.1, 0.3, size=(30, 4))
+    top = rng.integers(0, 4, size=30)
+    in_sims[np.arange(30), top] = rng.uniform(0.35, 0.95, size=30)  # the best entry
+    right = rng.random(30) < 0.8  # most best entries are the expected one
+    expected = [int(t) if ok else int((t + 1) % 4) for t, ok in zip(top, right, strict=True)]
+    return curve_from_scores(in_sims, expected, rng.uniform(0.1, 0.75, size=(20, 4)))
+
+
+@pytest.fixture(scope="module")
+def compliance_inputs() -> dict[str, dict[str, Any]]:
+    """What each question's set-up cells give (q5's curve: a made-up one, for speed: the
+    statuses only ask whether the hallucination was measured)."""
+    return {
+        "q1_boundary": {"spec": mll.demo_system()},
+        "q2_weights": {
+            "card": mll.read_model_card("minilm"),
+            "sources": mll.read_data_config("minilm"),
+        },
+        "q3_pii": {"tweets": mll.load_tweets(seed=0), "N_PII": 2000},
+        "q5_gaps": {
+            "curve": _small_curve(0),
+            "threshold": 0.65,
+            "FRAMEWORK": "EU AI Act Annex IV",
+            "STATUS": "gap",
+        },
+    }
+
+
+def test_compliance_every_scored_question_is_probed_or_reviewed():
+    _scored_questions_are_probed(CA)
+    assert _key(CA)["questions"]["q6_summary"].get("review")
+
+
+def test_compliance_probes_never_reach_the_exercise():
+    _probes_stay_out_of_the_exercise(CA)
+
+
+def test_compliance_criteria_are_feedback_only():
+    key_answers = {
+        "q1_boundary": 6,
+        "q2_weights": {"license": "apache-2.0", "sources": 24},
+        "q3_pii": {"email": 0, "phone": 2, "url": 118, "handle": 2114, "card": 0},
+        "q4_threshold": 0.65,
+        "q5_gaps": ["IV(6)", "IV(7)", "IV(8)", "IV(9)"],
+    }
+    for qid, answer in key_answers.items():
+        assert _full(_score(CA, qid, answer)), qid
+
+
+@pytest.mark.parametrize(
+    ("qid", "answer"),
+    [
+        ("q1_boundary", 5),  # the crossing flows, not the components at their ends
+        ("q2_weights", {"license": "apache-2.0", "sources": 284}),  # files, not sources
+        ("q4_threshold", 0.625),  # the hallucination cap left out
+        ("q5_gaps", ["IV(2)", "IV(3)", "IV(4)", "IV(5)", "IV(6)", "IV(7)", "IV(8)", "IV(9)"]),
+    ],
+)
+def test_compliance_a_wrong_answer_fails_its_checks(qid, answer):
+    result = _score(CA, qid, answer)
+    assert result.passed < len(result.criteria)
+
+
+# q4 needs the embedded curve (25 s): its memorised answer is graded in test_exercises
+@pytest.mark.parametrize("qid", ["q1_boundary", "q2_weights", "q3_pii", "q5_gaps"])
+def test_compliance_each_probe_changes_the_answer(compliance_inputs, qid):
+    inputs = compliance_inputs[qid]
+    original = to_plain(_rerun_compliance(qid, inputs))
+    probes = _key(CA)["questions"][qid]["probes"]
+    values = [to_plain(_rerun_compliance(qid, inputs, p["rerun"])) for p in probes]
+    assert None not in values
+    assert all(v != original for v in values), (original, values)
+
+
+def test_compliance_probe_specs_are_valid_and_the_packages_count_agrees(compliance_inputs):
+    spec = compliance_inputs["q1_boundary"]["spec"]
+    for probe in _key(CA)["questions"]["q1_boundary"]["probes"]:
+        other = eval(probe["rerun"]["spec"], {"spec": spec})
+        assert other.validate().ok
+        honest = len(other.boundary_components())  # another style: the package's helper
+        assert _rerun_compliance("q1_boundary", {"spec": other}) == honest != 6
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_compliance_the_written_rule_is_the_packages_best(seed):
+    """A learner who calls ``curve.best`` with the caps gets the solution's threshold."""
+    curve = _small_curve(seed)
+    for caps in [(0.05, 0.10), (0.10, 0.20), (0.02, 0.10), (0.3, 0.5)]:
+        try:
+            expected = curve.best(*caps)
+        except mll.MLLError:
+            continue
+        inputs = {"curve": curve, "MAX_WRONG": caps[0], "MAX_HALLUCINATION": caps[1]}
+        assert _rerun_compliance("q4_threshold", inputs) == pytest.approx(expected, abs=1e-9)
