@@ -1,10 +1,14 @@
-"""The redesigned digits pipeline, written as a project folder the audit can scan.
+"""The redesigned digits pipeline: a self-contained project folder that runs and can be scanned.
 
-Compared with the shadow-IT case: data comes from a versioned loader and its hash is recorded
-and checked before training; dependencies are pinned to the versions running now; seeds and
-deterministic kernels; runs tracked in MLflow; a data schema; tests; a CI workflow; a drift
-monitoring configuration with stated thresholds; a model card. The files are text written by
-:func:`redesign_pipeline`; ``train.py`` can be run (``python train.py --epochs 10``).
+Compared with the shadow-IT case: the data is a CSV whose sha256 is recorded and checked
+before training; an executable pandera schema for the raw data and for a serving batch;
+dependencies from a lock file (the transitive closure of ``requirements.in``, pinned to the
+versions installed now); seeds and deterministic kernels; MLflow tracking in a local SQLite
+store; tests (data, schema, reproducibility, quality gate); CI; a drift monitoring
+configuration; a model card. The project imports numpy, pandas, torch, pandera and mlflow,
+never ``mlliteracy``: ``python -m pytest`` runs it anywhere its lock file is installed.
+The project's files are in ``mlliteracy/assets/redesign`` (runnable as they are); this module
+fills in the gate and the seed and writes the data, the hashes and the lock.
 
 Example:
     >>> mll.redesign_pipeline("pipeline").files
@@ -12,155 +16,120 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata as metadata
 import json
 import os
+import platform
+import re
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from .._core.errors import MLLError
 from ..data.datasets import load_digits
 from .monitoring import KS_ALPHA, PSI_ALERT
 from .shadowit import CaseFolder, folder_record
 
-PINNED = ("numpy", "pandas", "scipy", "scikit-learn", "torch", "safetensors", "mlflow-skinny",
-          "sqlalchemy", "alembic", "mlliteracy")  # fmt: skip
-
-TRAIN_PY = '''\
-"""Train the digits CNN reproducibly and track the run in MLflow.
-
-    python train.py --epochs 10 --seed 0
-
-Refuses to train when the data's hash differs from data/data_hashes.json.
-"""
-
-import argparse
-import json
-from pathlib import Path
-
-import mlliteracy as mll
-
-HERE = Path(__file__).resolve().parent
-MIN_TEST_ACCURACY = {min_accuracy}  # quality gate: a model below it is never released
+ASSET = Path(__file__).resolve().parents[1] / "assets" / "redesign"
+#: Asset file -> where it goes in the project (everything else keeps its relative path).
+RENAMES = {"ci.yml": ".github/workflows/ci.yml"}
+LOCK_NAME = "requirements.lock"
+PIXELS = tuple(f"p{i:02d}" for i in range(64))
 
 
-def load_data(seed: int = 0):
-    data = mll.load_digits(seed=seed)
-    recorded = json.loads((HERE / "data" / "data_hashes.json").read_text())
-    if data.notes["raw_sha256"] != recorded["raw_sha256"]:
-        raise SystemExit("data changed since it was recorded: review it, then update the hash")
-    return data
+def _direct_requirements(text: str) -> list[str]:
+    return [ln.split("#")[0].strip() for ln in text.splitlines() if ln.split("#")[0].strip()]
 
 
-def train_model(epochs: int, seed: int):
-    return mll.digits_trainer(epochs=epochs)(seed)
+def lock_requirements(direct: Sequence[str]) -> str:
+    """A lock file: ``direct`` and every package they need, pinned to the installed versions.
 
+    Each installed package's ``Requires-Dist`` is followed (``importlib.metadata``), with its
+    environment markers evaluated for this interpreter and platform (``packaging``), extras
+    included only where a requirement asks for them. Local version labels (``+cpu``) are
+    dropped so that the pins resolve on PyPI.
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--store", default=str(HERE / "mlruns"))
-    args = parser.parse_args(argv)
-    mll.set_seed(args.seed)  # python, numpy and torch generators
-    data = load_data(args.seed)
-    hashes = {{"digits_raw": data.notes["raw_sha256"]}}
-    run = mll.track_run(args.store, "digits-cnn", lambda: train_model(args.epochs, args.seed),
-                        data_hashes=hashes)
-    if run.metrics["test_accuracy"] < MIN_TEST_ACCURACY:
-        raise SystemExit(f"quality gate failed: {{run.metrics['test_accuracy']:.3f}}")
-    return run
+    Args:
+        direct: requirement strings (``"pandas"``, ``"uvicorn[standard]"``).
 
+    Returns:
+        The text of the lock file: a header saying how it was made, one ``name==version`` per
+        line (sorted), each with the packages that need it.
 
-if __name__ == "__main__":
-    print(main())
-'''
+    Example:
+        >>> print(mll.lock_requirements(["pandas"]))
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
-TEST_PY = """\
-import json
-from pathlib import Path
-
-import mlliteracy as mll
-import train
-
-HERE = Path(__file__).resolve().parents[1]
-
-
-def test_data_matches_recorded_hash():
-    assert train.load_data().notes["raw_sha256"] == json.loads(
-        (HERE / "data" / "data_hashes.json").read_text())["raw_sha256"]
-
-
-def test_data_follows_schema():
-    schema = json.loads((HERE / "schema.json").read_text())
-    data = train.load_data()
-    assert data.X_train.shape[1] == schema["features"]["count"]
-    assert data.X_train.min() >= schema["features"]["min"]
-    assert data.X_train.max() <= schema["features"]["max"]
-    assert set(data.y_train) <= set(schema["label"]["values"])
-
-
-def test_training_is_reproducible():
-    assert mll.reproducibility_check(mll.digits_trainer(epochs=1), seed=0).identical
-
-
-def test_quality_gate(tmp_path):
-    run = train.main(["--epochs", "10", "--store", str(tmp_path)])
-    assert run.metrics["test_accuracy"] >= train.MIN_TEST_ACCURACY
-"""
-
-CI_YML = """\
-name: pipeline
-on: [push, pull_request]
-jobs:
-  test:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "3.11"
-      - run: pip install -r requirements.txt pytest
-      - run: python -m pytest -q
-"""
-
-README = """\
-# Digits CNN pipeline (redesigned)
-
-    pip install -r requirements.txt     # pinned versions
-    python train.py --epochs 10 --seed 0 # checks the data hash, trains, logs to MLflow
-    python -m pytest -q                  # data, schema, reproducibility, quality gate
-
-- data: `mll.load_digits()` (scikit-learn's copy), hash recorded in `data/data_hashes.json`
-- runs: MLflow, SQLite store in `mlruns/` (`mlflow.db`), artifacts beside it
-- monitoring: `monitoring.json` (PSI and KS thresholds, alert rules)
-- model card: `MODEL_CARD.md`
-"""
-
-MODEL_CARD = """\
-# Model card: digits CNN
-
-## Model details
-A small convolutional network (`mll.DigitsCNN`) trained with Adam, seed {seed}.
-## Intended use
-Teaching: classifying 8x8 handwritten digits. Not for any real decision.
-## Metrics
-Test accuracy on a stratified held-out split; gate: >= {min_accuracy}.
-## Training and evaluation data
-scikit-learn's digits (1,797 images, 8x8, 16 grey levels); hash in `data/data_hashes.json`.
-## Caveats and recommendations
-Serving inputs must be scaled like training (pixel counts 0..16 divided by 16);
-`monitoring.json` watches for drift.
-"""
-
-
-def _pins() -> str:
-    lines = []
-    for name in PINNED:
-        try:
-            lines.append(f"{name}=={metadata.version(name).split('+')[0]}")
-        except metadata.PackageNotFoundError:
+    try:
+        queue = [(Requirement(d), "requirements.in") for d in direct]
+    except InvalidRequirement as err:
+        raise MLLError(f"direct={list(direct)!r} holds an invalid requirement: {err}") from err
+    versions: dict[str, str] = {}
+    via: dict[str, set[str]] = {}
+    missing: dict[str, set[str]] = {}
+    done: set[tuple[str, frozenset[str]]] = set()
+    while queue:
+        req, parent = queue.pop(0)
+        name = canonicalize_name(req.name)
+        via.setdefault(name, set()).add(parent)
+        if (name, frozenset(req.extras)) in done:
             continue
+        done.add((name, frozenset(req.extras)))
+        try:
+            dist = metadata.distribution(req.name)
+        except metadata.PackageNotFoundError:
+            if parent == "requirements.in":
+                raise MLLError(f"{req.name} is not installed; pip install {req.name}") from None
+            missing.setdefault(name, set()).add(parent)
+            continue
+        versions[name] = dist.version.split("+")[0]
+        envs = [{"extra": extra} for extra in ("", *sorted(req.extras))]
+        for line in dist.requires or []:
+            sub = Requirement(line)
+            if sub.marker is None or any(sub.marker.evaluate(env) for env in envs):
+                queue.append((sub, name))
+    where = f"Python {platform.python_version()} on {sys.platform} {platform.machine()}"
+    lines = [
+        f"# {LOCK_NAME}: generated by mlliteracy.redesign_pipeline from requirements.in;",
+        "# do not edit it by hand. It pins every package that requirements.in needs, directly",
+        "# or through their dependencies (each installed package's Requires-Dist, read with",
+        f"# importlib.metadata, markers evaluated with packaging for {where})",
+        "# to the version installed when it was generated (local labels such as +cpu dropped).",
+        f"# Install: pip install -r {LOCK_NAME}",
+    ]
+    lines += [f"# required but not installed here, not pinned: {n} (by {', '.join(sorted(p))})"
+              for n, p in sorted(missing.items())]  # fmt: skip
+    for name in sorted(versions):
+        parents = sorted(via[name])
+        more = f" (+{len(parents) - 3} more)" if len(parents) > 3 else ""
+        lines.append(f"{name}=={versions[name]}  # via {', '.join(parents[:3])}{more}")
     return "\n".join(lines) + "\n"
+
+
+def _digits_csv() -> bytes:
+    """scikit-learn's 1,797 digits as raw pixel counts 0..16 plus the label (train, val, test)."""
+    data = load_digits(seed=0)
+    x = np.concatenate([data.X_train, data.X_val, data.X_test])
+    y = np.concatenate([data.y_train, data.y_val, data.y_test])
+    counts = np.rint(x * 16).astype(np.int64)
+    if not np.array_equal(counts / 16, x):  # load_digits divides the counts by 16
+        raise MLLError("load_digits no longer holds counts / 16; the CSV cannot be rebuilt")
+    rows = [",".join((*PIXELS, "label"))]
+    table = np.column_stack([counts, y])
+    rows += [",".join(map(str, row)) for row in table.tolist()]
+    return ("\n".join(rows) + "\n").encode("ascii")
+
+
+def _fill(text: str, name: str, pattern: str, value: str) -> str:
+    new, count = re.subn(pattern, value, text, flags=re.M)
+    if count != 1:
+        raise MLLError(f"the asset {name} has no single line matching {pattern!r}")
+    return new
 
 
 def redesign_pipeline(
@@ -170,8 +139,8 @@ def redesign_pipeline(
 
     Args:
         folder: where to write it (e.g. ``"pipeline"``); existing files are overwritten.
-        seed: the seed recorded in the model card.
-        min_accuracy: the quality gate written into ``train.py``.
+        seed: the default seed of ``train.py`` (also in the model card).
+        min_accuracy: the quality gate written into ``train.py`` (``MIN_TEST_ACCURACY``).
 
     Returns:
         A :class:`CaseFolder` with the files and their hashes.
@@ -182,35 +151,42 @@ def redesign_pipeline(
 
     if not isinstance(min_accuracy, (int, float)) or not 0 < min_accuracy < 1:
         raise MLLError(f"min_accuracy={min_accuracy!r} must be between 0 and 1, e.g. 0.9")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise MLLError(f"seed={seed!r} must be a non-negative integer, e.g. 0")
     root = Path(folder)
     if root.exists() and not root.is_dir():
         raise MLLError(f"folder={str(folder)!r} is a file; pass a folder name such as 'pipeline'")
-    data = load_digits(seed=seed)
-    schema = {"features": {"count": int(data.X_train.shape[1]), "dtype": "float32",
-                           "min": 0.0, "max": 1.0},
-              "label": {"values": list(range(10))}}  # fmt: skip
-    monitoring = {"reference": "training split of data/data_hashes.json",
+    files: dict[str, bytes] = {}
+    for path in sorted(ASSET.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(ASSET).as_posix()
+            files[RENAMES.get(rel, rel)] = path.read_bytes()
+    train = files["train.py"].decode()
+    gate = f"MIN_TEST_ACCURACY = {min_accuracy}"
+    train = _fill(train, "train.py", r"^MIN_TEST_ACCURACY = [\d.]+", gate)
+    train = _fill(train, "train.py", r"^SEED = \d+", f"SEED = {seed}")
+    card = files["MODEL_CARD.md"].decode()
+    card = card.replace("__SEED__", str(seed)).replace("__MIN_ACCURACY__", str(min_accuracy))
+    csv = _digits_csv()
+    hashes = {"source": "scikit-learn's digits (via mlliteracy.load_digits), pixel counts 0..16",
+              "files": {"digits.csv": {"sha256": hashlib.sha256(csv).hexdigest(),
+                                       "rows": csv.count(b"\n") - 1}}}  # fmt: skip
+    monitoring = {"reference": "training split of data/digits.csv (data/data_hashes.json)",
                   "signals": ["every pixel feature", "predicted class distribution"],
                   "psi": {"little": "< 0.1", "moderate": "0.1-0.25", "significant": "> 0.25"},
                   "alert": {"psi_above": PSI_ALERT, "ks_pvalue_below": KS_ALPHA},
                   "on_alert": "page the owner; retrain if the alert lasts 2 days"}  # fmt: skip
-    hashes = {"source": "mlliteracy.load_digits (scikit-learn digits)",
-              "raw_sha256": data.notes["raw_sha256"]}  # fmt: skip
-    files = {
-        "README.md": README,
-        "requirements.txt": _pins(),
-        "train.py": TRAIN_PY.format(min_accuracy=min_accuracy),
-        "tests/test_pipeline.py": TEST_PY,
-        "tests/conftest.py": "import sys\nfrom pathlib import Path\n\n"
-        "sys.path.insert(0, str(Path(__file__).resolve().parents[1]))\n",
-        "schema.json": json.dumps(schema, indent=2) + "\n",
-        "monitoring.json": json.dumps(monitoring, indent=2) + "\n",
-        "data/data_hashes.json": json.dumps(hashes, indent=2) + "\n",
-        "MODEL_CARD.md": MODEL_CARD.format(seed=seed, min_accuracy=min_accuracy),
-        ".github/workflows/ci.yml": CI_YML,
-    }
-    for rel, text in files.items():
+    direct = _direct_requirements(files["requirements.in"].decode())
+    files.update({
+        "train.py": train.encode(),
+        "MODEL_CARD.md": card.encode(),
+        "data/digits.csv": csv,
+        "data/data_hashes.json": (json.dumps(hashes, indent=2) + "\n").encode(),
+        "monitoring.json": (json.dumps(monitoring, indent=2) + "\n").encode(),
+        LOCK_NAME: lock_requirements(direct).encode(),
+    })  # fmt: skip
+    for rel, data in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data)
     return folder_record(root)

@@ -34,7 +34,8 @@ MAX_FILES = 5000
 MAX_BYTES = 400_000  # larger files are listed but not read
 
 CHECKS = {
-    "pinned_deps": "every line of each requirements/constraints file pins with ==, or a lock file",
+    "pinned_deps": "every line of each requirements/constraints file pins with ==, or a lock file "
+    "(a requirements*.in beside its lock is the lock's input)",
     "seeds": "code seeds its random generators (random/numpy/torch seed calls)",
     "data_hash": "a JSON manifest/provenance file records a sha256 of the data",
     "tests": "a tests/ folder or test_*.py files",
@@ -42,7 +43,7 @@ CHECKS = {
     "monitoring": "a monitoring or drift configuration file",
     "tracking": "experiment tracking in code (mlflow)",
     "model_card": "a model card (MODEL_CARD.md, model_card.*)",
-    "schema": "a data schema file (schema*.json / .yaml)",
+    "schema": "a data schema (schema*.json / .yaml, or a schema*.py that uses pandera)",
     "version_control": "the folder is under version control (.git)",
 }
 
@@ -68,6 +69,7 @@ _SEED = re.compile(
 )
 _SHA = re.compile(r'"[\w.]*sha256[\w.]*"\s*:\s*"[0-9a-f]{64}"')
 _LOCKS = {"poetry.lock", "uv.lock", "pipfile.lock", "pdm.lock", "conda-lock.yml"}
+_PANDERA = re.compile(r"^\s*(?:import pandera|from pandera)\b", re.M)
 _CI = (".github/workflows/", ".gitlab-ci.yml", ".ci/", "jenkinsfile", ".circleci/",
        "azure-pipelines.yml", ".travis.yml")  # fmt: skip
 
@@ -161,6 +163,13 @@ def _pinned(line: str) -> bool:
     return any(s.operator in ("==", "===") and "*" not in s.version for s in req.specifier)
 
 
+def _locked_input(path: Path) -> bool:
+    """A ``requirements*.in`` with a lock of the same stem beside it (``.lock`` or ``.txt``)."""
+    return path.name.lower().startswith("requirements") and any(
+        path.with_suffix(suffix).is_file() for suffix in (".lock", ".txt")
+    )
+
+
 def _first(names: list[str], limit: int = 3) -> str:
     more = f" (+{len(names) - limit} more)" if len(names) > limit else ""
     return ", ".join(names[:limit]) + more
@@ -192,7 +201,9 @@ def scan_project(folder: str | os.PathLike[str]) -> ProjectScan:
         r, lr, name = rel[p], low[p], p.name.lower()
         if name in _LOCKS:
             hits["pinned_deps"].append(r)
-        elif re.fullmatch(r"(requirements|constraints)[\w.-]*\.(txt|in)", name):
+        elif name.endswith(".in") and _locked_input(p):
+            pass  # pip-compile style: the lock beside it is what gets judged
+        elif re.fullmatch(r"(requirements|constraints)[\w.-]*\.(txt|in|lock)", name):
             reqs = _requirement_lines(_read(p))
             loose = [q for q in reqs if not _pinned(q)]
             (unpinned if loose or not reqs else hits["pinned_deps"]).append(r)
@@ -214,7 +225,9 @@ def scan_project(folder: str | os.PathLike[str]) -> ProjectScan:
             hits["monitoring"].append(r)
         if re.fullmatch(r"model[_-]?card[\w.-]*\.(md|json|ya?ml|html)", name):
             hits["model_card"].append(r)
-        if re.fullmatch(r"[\w-]*schema[\w-]*\.(json|ya?ml)", name):
+        if re.fullmatch(r"[\w-]*schema[\w-]*\.(json|ya?ml)", name) or (
+            re.fullmatch(r"[\w-]*schema[\w-]*\.py", name) and _PANDERA.search(_read(p))
+        ):
             hits["schema"].append(r)
     if unpinned:
         hits["pinned_deps"] = []

@@ -72,10 +72,13 @@ def test_shadow_it_case_scores_zero_everywhere(tmp_path):
 
 def test_redesigned_pipeline_scores_higher(tmp_path):
     folder = mll.redesign_pipeline(tmp_path / "pipeline")
-    assert "train.py" in folder.files and "tests/test_pipeline.py" in folder.files
-    assert all("==" in ln for ln in folder.read("requirements.txt").splitlines())
+    wanted = {"train.py", "schema.py", "tests/test_pipeline.py", "data/digits.csv"}
+    assert wanted <= set(folder.files)
+    assert "schema.json" not in folder.files and "requirements.txt" not in folder.files
     scan = mll.scan_project(folder.path)
     assert scan.failed == ["version_control"]
+    assert scan.details["schema"] == "schema.py"
+    assert scan.details["pinned_deps"] == "requirements.lock"  # requirements.in is its input
     score = mll.ml_test_score(scan)
     assert score.sections == {"data": 2, "model": 1, "infrastructure": 3, "monitoring": 1.5}
     assert score.final == 1
