@@ -219,7 +219,9 @@ def summarise_measurements(
         }  # fmt: skip
     if membership is not None:
         out["membership"] = {"membership_auc": round(float(membership.auc), 4),
-                             "advantage": round(float(membership.advantage), 4)}  # fmt: skip
+                             "advantage": round(float(membership.advantage), 4),
+                             "tpr_at_low_fpr": round(float(membership.tpr_at_low_fpr), 4),
+                             "low_fpr": float(membership.low_fpr)}  # fmt: skip
     if robustness is not None:
         rates = {str(k): round(float(v), 4) for k, v in dict(robustness.flip_rates).items()}
         out["robustness"] = {"max_flip_rate": max(rates.values(), default=0.0),

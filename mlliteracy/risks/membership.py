@@ -3,7 +3,10 @@
 The attacker scores each example by ``-loss`` (training examples tend to have lower loss) and
 guesses "member" above a threshold. ROC-AUC over members vs held-out non-members says how well
 any threshold separates them (0.5: no leak); the advantage is max(TPR - FPR) over thresholds.
-Overfitting drives both up.
+Overfitting drives both up. An average over thresholds can hide the attack that matters: one that
+is sure about a few members. So the report also gives the TPR at a low false-positive rate
+(Carlini et al., 2022, "Membership Inference Attacks From First Principles"): the share of members
+found while at most ``low_fpr`` of non-members are wrongly accused (chance: TPR = ``low_fpr``).
 
 Example:
     >>> rep = mll.membership_inference(train_losses, test_losses, seed=0)
@@ -47,6 +50,10 @@ class MembershipReport:
     seed: int
     label: str = ""
     """What was attacked, e.g. ``"sentiment head"``."""
+    low_fpr: float = 0.05
+    """The false-positive rate the attack is held to for :attr:`tpr_at_low_fpr`."""
+    tpr_at_low_fpr: float = 0.0
+    """Share of members found at FPR <= :attr:`low_fpr` (chance: ``low_fpr``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,13 +67,34 @@ class MembershipReport:
             "nonmember_loss": self.nonmember_loss,
             "n_boot": self.n_boot,
             "seed": self.seed,
+            "low_fpr": self.low_fpr,
+            "tpr_at_low_fpr": self.tpr_at_low_fpr,
         }
+
+    def explain(self) -> str:
+        """The attack's result in words, with the chance levels it is compared against."""
+        found = round(self.tpr_at_low_fpr * self.n_members)
+        accused = int(self.low_fpr * self.n_nonmembers + 1e-9)
+        ratio = self.tpr_at_low_fpr / self.low_fpr
+        if self.auc_ci[0] > 0.5:
+            leak = f"leaks membership: the AUC's interval ({self.auc_ci[0]:.3f}-"
+            leak += f"{self.auc_ci[1]:.3f}) lies above chance (0.5)"
+        else:
+            leak = f"shows no leak on average: the AUC's interval ({self.auc_ci[0]:.3f}-"
+            leak += f"{self.auc_ci[1]:.3f}) includes chance (0.5)"
+        return (
+            f"The {self.label or 'model'} {leak}. Held to at most {accused} of "
+            f"{self.n_nonmembers} non-members wrongly accused (FPR {self.low_fpr:.0%}), the "
+            f"attack finds {found} of {self.n_members} members (TPR {self.tpr_at_low_fpr:.1%}), "
+            f"{ratio:.1f}x the chance rate."
+        )
 
     def _summary(self) -> str:
         what = f"{self.label}: " if self.label else ""
         return (
             f"{what}membership AUC {self.auc:.3f} (95% CI {self.auc_ci[0]:.3f}-"
-            f"{self.auc_ci[1]:.3f}), advantage {self.advantage:.3f}; mean loss members "
+            f"{self.auc_ci[1]:.3f}), advantage {self.advantage:.3f}, TPR {self.tpr_at_low_fpr:.3f} "
+            f"at FPR {self.low_fpr:g}; mean loss members "
             f"{self.member_loss:.3f} vs non-members {self.nonmember_loss:.3f} "
             f"({self.n_members} + {self.n_nonmembers} examples)"
         )
@@ -79,6 +107,10 @@ class MembershipReport:
             ("ROC-AUC", f"{self.auc:.3f}"),
             ("95% CI", f"{self.auc_ci[0]:.3f} - {self.auc_ci[1]:.3f}"),
             ("advantage max(TPR-FPR)", f"{self.advantage:.3f}"),
+            (
+                f"TPR at FPR <= {self.low_fpr:g} (chance {self.low_fpr:g})",
+                f"{self.tpr_at_low_fpr:.3f}",
+            ),
             ("mean loss, members", f"{self.member_loss:.3f}"),
             ("mean loss, non-members", f"{self.nonmember_loss:.3f}"),
             ("examples", f"{self.n_members} members, {self.n_nonmembers} non-members"),
@@ -105,16 +137,21 @@ def _auc(members: np.ndarray, nonmembers: np.ndarray) -> float:
     return float(roc_auc_score(y, -np.r_[members, nonmembers]))
 
 
-def _advantage(members: np.ndarray, nonmembers: np.ndarray) -> float:
+def _roc(members: np.ndarray, nonmembers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.metrics import roc_curve
 
     y = np.r_[np.ones(len(members)), np.zeros(len(nonmembers))]
     fpr, tpr, _ = roc_curve(y, -np.r_[members, nonmembers])
-    return float((tpr - fpr).max())
+    return fpr, tpr
 
 
 def membership_inference(
-    member_losses: Any, nonmember_losses: Any, seed: int = 0, n_boot: int = 200, label: str = ""
+    member_losses: Any,
+    nonmember_losses: Any,
+    seed: int = 0,
+    n_boot: int = 200,
+    label: str = "",
+    low_fpr: float = 0.05,
 ) -> MembershipReport:
     """Attack with score ``-loss``: AUC and advantage of members vs non-members.
 
@@ -124,6 +161,8 @@ def membership_inference(
         seed: seed of the bootstrap interval.
         n_boot: bootstrap resamples for the AUC interval (0: no interval).
         label: what was attacked, shown in the report.
+        low_fpr: the false-positive rate for :attr:`MembershipReport.tpr_at_low_fpr`; at least
+            one non-member must fit in it (``low_fpr * len(nonmember_losses) >= 1``).
     Returns:
         a :class:`MembershipReport`.
     Example:
@@ -134,7 +173,15 @@ def membership_inference(
     check_seed(seed)
     if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 0:
         raise MLLError(f"n_boot={n_boot!r} must be an integer >= 0, e.g. n_boot=200")
+    if isinstance(low_fpr, bool) or not isinstance(low_fpr, (int, float)) or not 0 < low_fpr < 1:
+        raise MLLError(f"low_fpr={low_fpr!r} must be a rate between 0 and 1, e.g. low_fpr=0.05")
+    if low_fpr * len(n) < 1:
+        raise MLLError(
+            f"low_fpr={low_fpr:g} allows no false positive among {len(n)} non-members; "
+            f"pass low_fpr >= {1 / len(n):.3g} or more non-members"
+        )
     auc = _auc(m, n)
+    fpr, tpr = _roc(m, n)
     lo = hi = auc
     if n_boot:
         rng = np.random.default_rng(seed)
@@ -143,7 +190,7 @@ def membership_inference(
     return MembershipReport(
         auc=round(auc, 4),
         auc_ci=(round(lo, 4), round(hi, 4)),
-        advantage=round(_advantage(m, n), 4),
+        advantage=round(float((tpr - fpr).max()), 4),
         n_members=len(m),
         n_nonmembers=len(n),
         member_loss=round(float(m.mean()), 4),
@@ -151,6 +198,8 @@ def membership_inference(
         n_boot=n_boot,
         seed=seed,
         label=label,
+        low_fpr=float(low_fpr),
+        tpr_at_low_fpr=round(float(tpr[fpr <= low_fpr + 1e-12].max()), 4),
     )
 
 
@@ -186,7 +235,9 @@ def example_losses(model: Any, X: Any, y: Any) -> np.ndarray:
     return -np.log(np.clip(p, 1e-12, 1.0))
 
 
-def sentiment_membership(classifier: Any, n: int = 300, seed: int = 0) -> MembershipReport:
+def sentiment_membership(
+    classifier: Any, n: int = 300, seed: int = 0, low_fpr: float = 0.05
+) -> MembershipReport:
     """Attack a head from ``mll.train_sentiment``: members re-drawn from its own training sample.
 
     Uses the classifier's ``notes`` (seed, n_train) to rebuild its training sample, takes ``n``
@@ -213,7 +264,8 @@ def sentiment_membership(classifier: Any, n: int = 300, seed: int = 0) -> Member
     x_non, y_non = sample_split(*splits["test"], len(pick), seed + 10_000)
     lm = example_losses(classifier, embed_texts(members), y_train[pick])
     ln = example_losses(classifier, embed_texts(x_non), y_non)
-    return membership_inference(lm, ln, seed=seed, label=f"sentiment head (n_train={n_train})")
+    label = f"sentiment head (n_train={n_train})"
+    return membership_inference(lm, ln, seed=seed, label=label, low_fpr=low_fpr)
 
 
 def membership_contrast(

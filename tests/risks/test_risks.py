@@ -112,8 +112,25 @@ def test_identical_distributions_give_chance_and_separated_give_one():
     rng = np.random.default_rng(1)
     same = mll.membership_inference(rng.exponential(size=400), rng.exponential(size=400), seed=0)
     assert abs(same.auc - 0.5) < 0.06 and same.auc_ci[0] < 0.5 < same.auc_ci[1]
-    perfect = mll.membership_inference([0.1, 0.2, 0.3], [0.5, 0.9, 1.2], n_boot=0)
+    assert abs(same.tpr_at_low_fpr - same.low_fpr) < 0.04  # chance: TPR = FPR
+    perfect = mll.membership_inference([0.1, 0.2, 0.3], [0.5, 0.9, 1.2], n_boot=0, low_fpr=0.34)
     assert perfect.auc == 1.0 and perfect.advantage == 1.0 and perfect.auc_ci == (1.0, 1.0)
+    assert perfect.tpr_at_low_fpr == 1.0
+
+
+def test_tpr_at_low_fpr_finds_the_few_members_an_average_hides():
+    rng = np.random.default_rng(2)
+    # 20 of 200 members memorised (loss near 0); the rest look like non-members
+    members = np.r_[rng.uniform(0, 1e-4, 20), rng.exponential(size=180)]
+    few = mll.membership_inference(members, rng.exponential(size=200), n_boot=0, low_fpr=0.01)
+    assert few.auc < 0.6  # the average barely moves
+    assert few.tpr_at_low_fpr >= 0.1 > 5 * few.low_fpr  # but 20 members are found at 1% FPR
+    assert "found" not in few.explain() and "finds 2" in few.explain()
+
+
+def test_low_fpr_needs_room_for_one_false_positive():
+    with pytest.raises(mll.MLLError, match=r"low_fpr=0.05 allows no false positive among 3 non"):
+        mll.membership_inference([0.1, 0.2, 0.3], [0.5, 0.9, 1.2])
 
 
 def test_auc_is_the_mann_whitney_statistic_with_ties_counted_half():
