@@ -1,7 +1,11 @@
-"""Fair grading in the intermediate exercises: each key scored with the grader's own function.
+"""Fair feedback and graded probes in the intermediate exercises.
 
-Graded answers are facts the learner measures (never a value the parameters cell or the
-question text gives away); free text earns no automatic points and is flagged for a person.
+Answers go through ``score_question`` with the solution's compiled key, hidden criteria
+included: the criteria (instant feedback, no points since #18) judge facts the learner
+measures, and a wrong answer fails them. Graded points come from the key's probes (the
+learner's code rerun on other inputs): every scored question has two probes or a review note,
+each probe changes the answer, and the probes live in the solution only. Free text earns no
+automatic points and is flagged for a person.
 """
 
 from __future__ import annotations
@@ -67,7 +71,13 @@ def score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
 
 
 def full(result: CheckResult) -> bool:
-    return result.passed == len(result.criteria) and result.score == result.points
+    """Every criterion passes (criteria are feedback: the score itself is always 0)."""
+    return result.passed == len(result.criteria) and result.score == 0
+
+
+def fails(result: CheckResult) -> bool:
+    """Some criterion fails: the feedback does not tell the learner "all passed"."""
+    return result.passed < len(result.criteria)
 
 
 # ------------------------------------------------------------------ free text: a person scores it
@@ -121,6 +131,60 @@ def test_every_hint_states_a_method_not_a_value(name):
                 assert not any(v in plain for v in secrets), (qid, hint)
 
 
+# ------------------------------------------------------------------ graded by probes
+@pytest.mark.parametrize("name", EXERCISES)
+def test_every_scored_question_is_probed_or_reviewed(name):
+    key = _key(name)
+    scored = {qid: q for qid, q in key["questions"].items() if q["points"] > 0}
+    assert scored, f"{name} has no scored question"
+    for qid, q in scored.items():
+        assert q.get("probes") or q.get("review"), f"{name} {qid}: points without probes"
+        assert len(q.get("probes", [])) != 1, f"{name} {qid}: give two probes, not one"
+        for probe in q.get("probes", []):
+            assert "rerun" in probe or "expr" in probe, (name, qid, probe["name"])
+    auto = sum(q["points"] for q in scored.values() if q.get("probes"))
+    assert auto > sum(q["points"] for q in scored.values()) / 2  # most points on probes
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_probes_never_reach_the_exercise(name):
+    text = (ROOT / "exercises" / "intermediate" / f"{name}.ipynb").read_text("utf-8")
+    for q in _key(name)["questions"].values():
+        for probe in q.get("probes", []):
+            inputs = [probe.get("expr"), *probe.get("rerun", {}).values()]
+            assert not [e for e in inputs if e and len(e) > 12 and e in text], probe
+
+
+@pytest.mark.parametrize(
+    ("name", "qid", "answer"),
+    [
+        ("bottleneck_analysis", "q1_stages", {"load model": 1, "tokenize": 3, "forward": 3}),
+        ("bottleneck_analysis", "q2_random_fills", {"naive": 3, "load once": 0}),  # the loads
+        (
+            "bottleneck_analysis",
+            "q3_padding",
+            {"dynamic_tokens": 512, "padding_share": 0.0, "longest_tokens": 512},
+        ),
+        (
+            "bottleneck_analysis",
+            "q4_batch_tokens",
+            {"one at a time": 3072, "in arrival order": 3072, "sorted by length": 3072},
+        ),
+        ("pipeline_faults", "q1_copies", {"exact": 87, "near": 0, "share": 87 / 467}),
+        ("pipeline_faults", "q2_skew", {"ratio": 1.0, "drifted features": 0}),
+        ("pipeline_faults", "q3_leakage", {"shipped": True, "refit on train": True}),
+        ("pipeline_faults", "q4_noise", {"flagged": 350, "flipped": 350, "found": 350}),
+        (
+            "pipeline_faults",
+            "q5_fault",
+            {"inflated the test score": "serving fix", "cost users the most": "group split"},
+        ),
+    ],
+)
+def test_an_answer_of_the_right_type_but_wrong_fails_its_checks(name, qid, answer):
+    assert fails(score(name, qid, answer))
+
+
 # ------------------------------------------------------------------ bottleneck analysis
 SALAD = (
     "reload reloads reloading model loads 512 inference mode autograd batching batch "
@@ -150,33 +214,97 @@ def test_bottleneck_graded_answers_are_not_the_parameters():
             assert not numbers & params, f"{qid} answers with a parameter: {numbers & params}"
 
 
-def test_bottleneck_token_answers_match_the_tokenizer():
-    params = _parameters("bottleneck_analysis")
-    tokenizer = mll.shared_tokenizer()
-    texts = [str(t) for t in mll.load_tweets(seed=0).X_test[: params["N_AGREE"]]]
+def _bottleneck_padding(tokenizer: Any, texts: list[str]) -> dict[str, Any]:
     lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
-    padding = {
+    return {
         "dynamic_tokens": lengths[0],
         "padding_share": (512 - lengths[0]) / 512,
         "longest_tokens": max(lengths),
     }
-    assert full(score("bottleneck_analysis", "q3_padding", padding))
-    batch = params["BATCH"]
+
+
+def _bottleneck_batches(tokenizer: Any, texts: list[str], batch: int) -> dict[str, int]:
+    lengths = [len(tokenizer(t)["input_ids"]) for t in texts]
 
     def positions(ls: list[int]) -> int:
         return sum(
             len(ls[i : i + batch]) * max(ls[i : i + batch]) for i in range(0, len(ls), batch)
         )
 
-    answer = {
+    return {
         "one at a time": sum(lengths),
         "in arrival order": positions(lengths),
         "sorted by length": positions(sorted(lengths)),
     }
+
+
+def _bottleneck_inputs() -> dict[str, Any]:
+    """The set-up cells' inputs: tweets, texts, requests, BATCH (no model is loaded)."""
+    params = _parameters("bottleneck_analysis")
+    tweets = mll.load_tweets(seed=0)
+    texts = [str(t) for t in tweets.X_test[: params["N_AGREE"]]]
+    requests = [[t] for t in texts[: params["N_PROFILE"]]]
+    return {"tweets": tweets, "texts": texts, "requests": requests, "BATCH": params["BATCH"]}
+
+
+def test_bottleneck_token_answers_match_the_tokenizer():
+    env = _bottleneck_inputs()
+    tokenizer = mll.shared_tokenizer()
+    padding = _bottleneck_padding(tokenizer, env["texts"])
+    assert full(score("bottleneck_analysis", "q3_padding", padding))
+    answer = _bottleneck_batches(tokenizer, env["texts"], env["BATCH"])
     assert answer["sorted by length"] < answer["in arrival order"]
     assert full(score("bottleneck_analysis", "q4_batch_tokens", answer))
-    padded_to_max = {**answer, "in arrival order": 512 * len(texts)}
+    padded_to_max = {**answer, "in arrival order": 512 * len(env["texts"])}
     assert score("bottleneck_analysis", "q4_batch_tokens", padded_to_max).passed == 2
+
+
+def test_bottleneck_token_probes_change_the_answer():
+    env = _bottleneck_inputs()
+    tokenizer = mll.shared_tokenizer()
+    probes = read_key(_solution("bottleneck_analysis"))["questions"]
+    original = _bottleneck_padding(tokenizer, env["texts"])
+    for probe in probes["q3_padding"]["probes"]:
+        texts = eval(probe["rerun"]["texts"], dict(env))  # the key's own text
+        assert _bottleneck_padding(tokenizer, texts) != original, probe["name"]
+    original = _bottleneck_batches(tokenizer, env["texts"], env["BATCH"])
+    for probe in probes["q4_batch_tokens"]["probes"]:
+        values = {k: eval(v, dict(env)) for k, v in probe["rerun"].items()}
+        texts, batch = values.get("texts", env["texts"]), values.get("BATCH", env["BATCH"])
+        rerun = _bottleneck_batches(tokenizer, texts, batch)
+        assert rerun != original and rerun["sorted by length"] <= rerun["in arrival order"]
+
+
+def test_bottleneck_stage_and_fill_probes_change_the_answer():
+    """The naive pipeline runs one text per pass: a load (one model's random fills), a
+    tokenize and a forward per text, and two post-processing stages (pooling, scoring). Each
+    probe sends other texts or swaps in pipelines that reload (or not): the counts change."""
+    env = _bottleneck_inputs()
+    plain = read_key(_solution("bottleneck_analysis"))["questions"]
+
+    def stages(requests: list[list[str]]) -> dict[str, int]:
+        n = sum(len(r) for r in requests)
+        return {"load model": n, "tokenize": n, "forward": n, "postprocess": 2 * n}
+
+    original = next(c["equals"] for c in plain["q1_stages"]["criteria"] if "path" not in c)
+    assert stages(env["requests"]) == original
+    for probe in plain["q1_stages"]["probes"]:
+        assert stages(eval(probe["rerun"]["requests"], dict(env))) != original, probe["name"]
+
+    criteria = {c["path"]: c["equals"] for c in plain["q2_random_fills"]["criteria"]}
+    per_load = criteria["naive"]
+
+    def fills(rerun: dict[str, str]) -> dict[str, int]:
+        first = eval(rerun.get("requests", "requests"), dict(env))[0]
+        reloads = {
+            "naive": "reload_per_request=True" in rerun.get("naive", "reload_per_request=True"),
+            "load once": "reload_per_request=True" in rerun.get("once", ""),
+        }
+        return {k: per_load * len(first) if r else 0 for k, r in reloads.items()}
+
+    assert fills({}) == criteria
+    for probe in plain["q2_random_fills"]["probes"]:
+        assert fills(probe["rerun"]) != criteria, probe["name"]
 
 
 def test_bottleneck_random_fills_reject_the_model_loads():
@@ -381,10 +509,69 @@ def test_pipeline_faults_fault_names_come_from_the_ablation(faults_case):
     }
     assert full(score("pipeline_faults", "q5_fault", faults))
     swapped = {"inflated the test score": "serving fix", "cost users the most": "group split"}
-    assert score("pipeline_faults", "q5_fault", swapped).score == 0
+    assert fails(score("pipeline_faults", "q5_fault", swapped))
     assert full(
         score("pipeline_faults", "q5_fault", {**faults, "inflated the test score": "duplicates"})
     )
+
+
+def _faults_answer(qid: str, case: Any, seed: int) -> Any:
+    """What the solution's cell for ``qid`` computes on ``case`` (and ``seed``)."""
+    from sklearn.base import clone
+
+    if qid == "q1_copies":
+        overlap = mll.split_overlap({"train": case.X_train, "test": case.X_test})
+        share = (overlap.exact + overlap.near) / len(case.X_test)
+        return {"exact": overlap.exact, "near": overlap.near, "share": share}
+    if qid == "q2_skew":
+        drift = mll.compare_distributions(case.X_train, case.X_serve)
+        ratio = float(case.X_train.max() / case.X_serve.max())
+        return {"ratio": ratio, "drifted features": drift.n_significant}
+    if qid == "q3_leakage":
+        refit = clone(case.preprocess).fit(case.X_train, case.y_train)
+        return {
+            "shipped": mll.fitted_on_train_only(case.preprocess, case.X_train, case.y_train),
+            "refit on train": mll.fitted_on_train_only(refit, case.X_train, case.y_train),
+        }
+    noise = mll.label_noise_estimate(case.X_train, case.y_train, seed=seed)
+    flipped = set(case.planted["flipped"])
+    found = len(flipped & set(noise.flagged))
+    return {"flagged": len(noise.flagged), "flipped": len(flipped), "found": found}
+
+
+@pytest.mark.parametrize("qid", ["q1_copies", "q2_skew", "q3_leakage", "q4_noise"])
+def test_pipeline_faults_each_probe_changes_the_answer(faults_case, qid):
+    from mlliteracy.grading.key import canon
+
+    case, settings = faults_case
+    original = _faults_answer(qid, case, settings["seed"])
+    assert full(score("pipeline_faults", qid, original))
+    for probe in read_key(_solution("pipeline_faults"))["questions"][qid]["probes"]:
+        env = {"mll": mll, "case": case, "SEED": settings["seed"]}
+        values = {k: eval(v, env) for k, v in probe["rerun"].items()}  # the key's own text
+        rerun = _faults_answer(qid, values["case"], values.get("SEED", settings["seed"]))
+        sig = probe.get("sig")
+        assert canon(rerun, sig) != canon(original, sig), probe["name"]
+        assert fails(score("pipeline_faults", qid, rerun)), probe["name"]
+
+
+def test_pipeline_faults_fault_probes_change_the_names_without_a_tie(faults_case):
+    _, settings = faults_case
+    original = {"inflated the test score": "group split", "cost users the most": "serving fix"}
+    assert full(score("pipeline_faults", "q5_fault", original))
+    for probe in read_key(_solution("pipeline_faults"))["questions"]["q5_fault"]["probes"]:
+        values = {k.lower(): ast.literal_eval(v) for k, v in probe["rerun"].items()}
+        frame = mll.ablate_fixes(**{**settings, **values}).frame.set_index("pipeline")
+        singles = frame.loc[list(mll.FIXES)]
+        by_test, by_users = singles["test_acc"].sort_values(), singles["users_change"]
+        assert by_test.iloc[1] - by_test.iloc[0] > 0.01, probe["name"]  # idxmin or sort: same
+        assert by_test.iloc[0] < frame.loc["broken", "test_acc"], probe["name"]  # it lowers it
+        assert by_users.sort_values().iloc[-2] < by_users.max() - 0.1, probe["name"]
+        faults = {
+            "inflated the test score": by_test.index[0],
+            "cost users the most": by_users.idxmax(),
+        }
+        assert faults != original, probe["name"]
 
 
 def test_pipeline_faults_keyword_salad_scores_nothing():
