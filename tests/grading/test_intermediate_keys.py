@@ -84,9 +84,9 @@ def fails(result: CheckResult) -> bool:
 @pytest.mark.parametrize(("name", "qid"), PROSE.items())
 def test_free_text_earns_no_automatic_points_and_is_flagged(name, qid):
     q = _key(name)["questions"][qid]
-    # no probes: its points, if any, are the most a reviewer can give (the gradebook test
-    # below shows that an answer earns 0 automatically and is flagged for review)
-    assert q.get("review") and not q.get("probes")
+    # no probes: its points are the most a reviewer can give (the gradebook test below shows
+    # that an answer earns 0 automatically and is flagged for review)
+    assert q["points"] > 0 and q.get("review") and not q.get("probes")
     others = [p["points"] for k, p in _key(name)["questions"].items() if k != qid]
     assert all(p > 0 for p in others)
 
@@ -431,11 +431,11 @@ def test_cost_memo_price_follows_the_formula_and_catches_unit_slips():
 
 def test_cost_memo_every_scored_question_has_two_probes_on_machine_independent_facts():
     for qid, q in read_key(_solution("cost_memo"))["questions"].items():
-        if q["points"] == 0:
-            assert q.get("review") and not q.get("probes"), qid
+        if q.get("review"):  # a person gives these points; nothing automatic
+            assert not q.get("probes"), qid
             continue
         probes = q.get("probes", [])
-        assert len(probes) >= 2 and not q.get("review"), qid
+        assert len(probes) >= 2, qid
         for probe in probes:  # never a timing: REPEATS only changes how often variants are timed
             assert "REPEATS" not in probe.get("rerun", {}), (qid, probe["name"])
             assert "throughput" not in str(probe.get("path", "")), (qid, probe["name"])
