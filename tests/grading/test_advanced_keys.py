@@ -9,7 +9,7 @@ solution only.
 from __future__ import annotations
 
 import copy
-import json
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,29 +18,18 @@ import pytest
 
 import mlliteracy as mll
 from mlliteracy.grading.assign import read_key
-from mlliteracy.grading.checks import CheckResult, score_question, to_plain
+from mlliteracy.grading.checks import to_plain
 from mlliteracy.grading.execute import answer_blocks
-from mlliteracy.grading.key import canon, compile_key
+from mlliteracy.grading.key import canon
+from tests.grading import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _solution(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "solutions" / "advanced" / f"{name}.ipynb").read_text("utf-8"))
-
-
-def _key(name: str) -> dict[str, Any]:
-    return compile_key(read_key(_solution(name)))
-
-
-def _score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
-    key = _key(name)
-    plain = {k: to_plain(v) for k, v in variables.items()}
-    return score_question(key["name"], qid, key["questions"][qid], to_plain(answer), plain)
-
-
-def _full(result: CheckResult) -> bool:
-    return result.passed == len(result.criteria) and result.score == 0
+_solution = partial(keys.solution, "advanced")
+_key = partial(keys.key, "advanced")
+_score = partial(keys.score, "advanced")
+_full = keys.full
 
 
 def _cell(name: str, cell_id: str) -> str:

@@ -9,9 +9,9 @@ or a review note, and the probes live in the solution only.
 
 from __future__ import annotations
 
-import json
 import math
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +19,18 @@ import pytest
 
 import mlliteracy as mll
 from mlliteracy.grading.assign import read_key
-from mlliteracy.grading.checks import CheckResult, score_question, to_plain
-from mlliteracy.grading.key import PLAIN_KINDS, compile_key
+from mlliteracy.grading.key import PLAIN_KINDS
+from tests.grading import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 BEGINNER = ("knowledge_check", "autopsy_report", "model_card", "training_run")
 FORMAT_KINDS = ("type", "length", "min_words")
 
 
-def _solution(name: str) -> dict[str, Any]:
-    return json.loads((ROOT / "solutions" / "beginner" / f"{name}.ipynb").read_text("utf-8"))
-
-
-def _key(name: str) -> dict[str, Any]:
-    return compile_key(read_key(_solution(name)))
-
-
-def score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
-    """Score ``answer`` on every criterion, hidden ones included (as the grader does)."""
-    key = _key(name)
-    q = key["questions"][qid]
-    plain = {k: to_plain(v) for k, v in variables.items()}
-    return score_question(key["name"], qid, q, to_plain(answer), plain)
-
-
-def full(result: CheckResult) -> bool:
-    """Every criterion passes (criteria are feedback: the score itself is always 0)."""
-    return result.passed == len(result.criteria) and result.score == 0
-
-
-def fails(result: CheckResult) -> bool:
-    """Some criterion fails: the feedback does not tell the learner "all passed"."""
-    return result.passed < len(result.criteria)
+_solution = partial(keys.solution, "beginner")
+_key = partial(keys.key, "beginner")
+score = partial(keys.score, "beginner")
+full, fails = keys.full, keys.fails
 
 
 # ------------------------------------------------------------------ 1. substance, not format

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ import pytest
 
 import mlliteracy as mll
 from mlliteracy.grading.assign import read_key
-from mlliteracy.grading.checks import CheckResult, score_question, to_plain
+from mlliteracy.grading.checks import CheckResult
 from mlliteracy.grading.grade import _Key, _row, score_answers
-from mlliteracy.grading.key import PLAIN_KINDS, compile_key, key_hash
+from mlliteracy.grading.key import PLAIN_KINDS, key_hash
+from tests.grading import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 EXERCISES = ("bottleneck_analysis", "cost_memo", "pipeline_faults")
@@ -33,13 +35,8 @@ PROSE = {
 }
 
 
-def _solution(name: str) -> dict[str, Any]:
-    path = ROOT / "solutions" / "intermediate" / f"{name}.ipynb"
-    return json.loads(path.read_text("utf-8"))
-
-
-def _key(name: str) -> dict[str, Any]:
-    return compile_key(read_key(_solution(name)))
+_solution = partial(keys.solution, "intermediate")
+_key = partial(keys.key, "intermediate")
 
 
 def _parameters(name: str, nb: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -63,21 +60,8 @@ def _parameters(name: str, nb: dict[str, Any] | None = None) -> dict[str, Any]:
     return values
 
 
-def score(name: str, qid: str, answer: Any, **variables: Any) -> CheckResult:
-    """Score ``answer`` on every criterion, hidden ones included (as the grader does)."""
-    key = _key(name)
-    plain = {k: to_plain(v) for k, v in variables.items()}
-    return score_question(key["name"], qid, key["questions"][qid], to_plain(answer), plain)
-
-
-def full(result: CheckResult) -> bool:
-    """Every criterion passes (criteria are feedback: the score itself is always 0)."""
-    return result.passed == len(result.criteria) and result.score == 0
-
-
-def fails(result: CheckResult) -> bool:
-    """Some criterion fails: the feedback does not tell the learner "all passed"."""
-    return result.passed < len(result.criteria)
+score = partial(keys.score, "intermediate")
+full, fails = keys.full, keys.fails
 
 
 # ------------------------------------------------------------------ free text: a person scores it

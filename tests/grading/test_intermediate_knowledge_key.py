@@ -1,8 +1,8 @@
 """The intermediate knowledge check's key: graded by probes on other inputs, never on typed values.
 
 The drift, speed-up and verdict questions are rerun on other production data, other timing
-lists and another claim; the ordering of steps is feedback read by a person, and the check
-plan is reviewed.
+lists and another claim; the ordering of steps and the check plan are scored by a person
+(review).
 """
 
 from __future__ import annotations
