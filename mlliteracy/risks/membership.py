@@ -236,13 +236,14 @@ def example_losses(model: Any, X: Any, y: Any) -> np.ndarray:
 
 
 def sentiment_membership(
-    classifier: Any, n: int = 300, seed: int = 0, low_fpr: float = 0.05
+    classifier: Any, n: int = 300, seed: int = 0, low_fpr: float | None = None
 ) -> MembershipReport:
     """Attack a head from ``mll.train_sentiment``: members re-drawn from its own training sample.
 
     Uses the classifier's ``notes`` (seed, n_train) to rebuild its training sample, takes ``n``
     of those tweets as members and ``n`` test-split tweets as non-members, embeds both (about
-    ``2 n`` MiniLM passes) and runs :func:`membership_inference`.
+    ``2 n`` MiniLM passes) and runs :func:`membership_inference` (``low_fpr``: None gives 5%, or
+    one false positive when fewer than 20 non-members are drawn).
 
     Example:
         >>> mll.sentiment_membership(clf, n=300, seed=0).auc
@@ -265,6 +266,8 @@ def sentiment_membership(
     lm = example_losses(classifier, embed_texts(members), y_train[pick])
     ln = example_losses(classifier, embed_texts(x_non), y_non)
     label = f"sentiment head (n_train={n_train})"
+    if low_fpr is None:  # 5%, or one false positive when fewer than 20 non-members
+        low_fpr = max(0.05, 1 / len(ln))
     return membership_inference(lm, ln, seed=seed, label=label, low_fpr=low_fpr)
 
 
