@@ -39,3 +39,15 @@ def full(result: CheckResult) -> bool:
 def fails(result: CheckResult) -> bool:
     """Some criterion fails: the feedback does not tell the learner "all passed"."""
     return result.passed < len(result.criteria)
+
+
+def leaked_probes(level: str, name: str) -> list[str]:
+    """The probes whose code (an expression or a replaced input) appears in the exercise."""
+    text = (ROOT / "exercises" / level / f"{name}.ipynb").read_text("utf-8")
+    leaked = []
+    for q in key(level, name)["questions"].values():
+        for probe in q.get("probes", []):
+            inputs = [probe.get("expr"), *probe.get("rerun", {}).values()]
+            if any(e and len(e) > 12 and e in text for e in inputs):
+                leaked.append(probe["name"])
+    return leaked
