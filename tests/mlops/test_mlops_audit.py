@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import mlliteracy as mll
-from mlliteracy.mlops.migration import PHASE_NAMES
+from mlliteracy.mlops.migration import PHASE_NAMES, PHASES
 from mlliteracy.mlops.testscore import BANDS, RUBRIC, SECTIONS, TEST_IDS, band
 
 
@@ -120,13 +120,42 @@ def test_migration_plan_scores_are_computed_and_rise(tmp_path):
     frame = plan.frame
     assert tuple(frame["phase"]) == PHASE_NAMES
     after = list(frame["score after"])
-    assert after == sorted(after) and after[0] == 0 and after[-1] == 2
-    assert list(frame["cost"]) == [1800.0, 3000.0, 6000.0, 7200.0]
+    assert after == [0, 0.5, 1, 2]
+    assert list(frame["cost"]) == [1800.0, 3000.0, 7200.0, 6000.0]
     assert frame.loc[0, "ROI"] == round((4000 - 1800) / 1800, 2)
+    assert list(frame["incidents / year before"]) == [8, 7, 6, 3]  # the baseline, then what is left
     assert all(default for _, default in plan.assumptions.values())
     mine = mll.migration_plan(score, day_rate=1000, incidents_avoided=0)
     assert mine.assumptions["day_rate"] == (1000, False)
     assert list(mine.frame["ROI"]) == [-1.0] * 4
-    assert "illustrative default" in mine._repr_html_() and "your input" in mine._repr_html_()
+    html = mine._repr_html_()
+    assert "illustrative default" in html and "your input" in html and "incident log" in html
     with pytest.raises(mll.MLLError, match="effort_days"):
         mll.migration_plan(score, effort_days=[1, 2])
+    with pytest.raises(mll.MLLError, match="incidents_per_year"):
+        mll.migration_plan(score, incidents_per_year=2)  # the defaults avoid 7 of 2
+
+
+def test_migration_phases_follow_googles_levels_0_1_2():
+    levels = [int(level.split("level ")[1][0]) for _, _, level, _ in PHASES]
+    assert levels == sorted(levels) == [0, 0, 1, 2]
+    raised = {name: set(tests) for name, _, _, tests in PHASES}
+    # continuous training and monitoring (level 1) before the CI/CD of the pipeline (level 2)
+    assert "monitoring_7" in raised["2 continuous training + monitoring"]
+    assert {"infrastructure_2", "infrastructure_3"} <= raised["3 CI/CD of the pipeline"]
+    assert "infrastructure_4" not in raised["1 traceability"]  # tracking is no quality gate
+
+
+@pytest.mark.parametrize(
+    ("inputs", "outcome"),
+    [({}, "pays back"), ({"incident_cost": 500, "incidents_per_year": 2,
+                          "incidents_avoided": (0, 0, 1, 1)}, "does not pay back")],
+)  # fmt: skip
+def test_the_plan_verdict_states_its_baseline_incident_rate(inputs, outcome):
+    plan = mll.migration_plan(mll.ml_test_score({}), **inputs)
+    verdict = plan.explain()
+    assert verdict.outcome == outcome
+    baseline = inputs.get("incidents_per_year", 8)
+    assert f"{baseline:g} incidents a year today" in verdict.text
+    assert "incident log" in verdict.text and "assumption" in verdict.text
+    assert ("illustrative default" in verdict.text) is ("incidents_per_year" not in inputs)
