@@ -125,6 +125,8 @@ from .latency.ablation import ablation_table as ablation_table, explain_speedup 
 from .latency.batching import (
     batch_sweep as batch_sweep,
     explain_batching as explain_batching,
+    explain_buckets as explain_buckets,
+    length_buckets as length_buckets,
     sweep_explorer as sweep_explorer,
 )
 from .latency.figures import (
@@ -134,7 +136,7 @@ from .latency.figures import (
     stage_shares as stage_shares,
 )
 from .latency.encoders import agreement_table as agreement_table, encoder_options as encoder_options
-from .latency.loadtest import load_test as load_test
+from .latency.loadtest import explain_load as explain_load, load_test as load_test
 from .latency.pipeline import (
     PipelineOptions as PipelineOptions,
     SentimentPipeline as SentimentPipeline,

@@ -1,9 +1,11 @@
 """Batching: latency and throughput per batch size, a verdict on whether batching paid on this
-machine, and a slider to read the sweep.
+machine, a slider to read the sweep, and length bucketing (sort texts by token count before
+batching, so a batch pads less).
 
 Example:
     >>> sweep = mll.batch_sweep(pipe.predict, lambda n: texts[:n], (1, 8, 32))
     >>> mll.explain_batching(sweep)
+    >>> mll.explain_buckets(mll.length_buckets(pipe.predict, texts, batch_size=16))
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._core import html as _html
+from .._core.checks import check_texts
 from .._core.errors import MLLError
 from .._core.expect import Verdict
-from .timing import measure_latency
+from ..models.minilm import MAX_TOKENS, shared_tokenizer
+from .timing import measure_latency, percentile
 
 
 def batch_sweep(
@@ -144,3 +148,129 @@ def sweep_explorer(sweep):
     slider.observe(show, names="value")
     show()
     return widgets.VBox([slider, out])
+
+
+#: the two batch orders :func:`length_buckets` compares
+ORDERS = ("arrival order", "sorted by length")
+
+
+def _token_counts(texts: Sequence[str], tokenizer: Any) -> list[int]:
+    ids = tokenizer(list(texts), truncation=True, max_length=MAX_TOKENS)["input_ids"]
+    return [len(row) for row in ids]
+
+
+def length_buckets(
+    fn: Callable[[Any], Any],
+    texts: Sequence[str],
+    batch_size: int = 16,
+    tokenizer: Any = None,
+    warmup: int = 1,
+    repeats: int = 3,
+    threads: int | None = None,
+):
+    """Batches in arrival order vs sorted by token count (length bucketing), in the same run.
+
+    Every batch is padded to its longest text, so sorting first puts texts of similar length
+    together and the model computes fewer padding positions. The two orders are timed in
+    turns (one full pass over ``texts`` per timed call), so the machine's state affects both.
+
+    Args:
+        fn: called with one batch (a list of texts), e.g. ``pipeline.predict``.
+        texts: all the texts, in arrival order.
+        batch_size: texts per batch.
+        tokenizer: counts tokens (default: the MiniLM tokenizer the pipelines use).
+        warmup, repeats, threads: as for :func:`measure_latency`, per order.
+
+    Returns:
+        DataFrame, one row per order: batches, real_tokens, positions (rows x padded length,
+        summed over batches), padding_share, p50_ms (one pass), throughput_per_s, threads.
+
+    Example:
+        >>> mll.length_buckets(pipe.predict, texts, batch_size=16)
+    """
+    import pandas as pd
+
+    texts = check_texts(texts)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise MLLError(f"batch_size={batch_size!r} must be a positive integer, e.g. 16")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise MLLError(f"repeats={repeats!r} must be a positive integer, e.g. 3")
+    counts = _token_counts(texts, tokenizer or shared_tokenizer())
+    arrival = list(range(len(texts)))
+    orders = {ORDERS[0]: arrival, ORDERS[1]: sorted(arrival, key=lambda i: counts[i])}
+    batches, rows = {}, {}
+    for name, idx in orders.items():
+        parts = [idx[i : i + batch_size] for i in range(0, len(idx), batch_size)]
+        batches[name] = [[texts[i] for i in part] for part in parts]
+        positions = sum(len(part) * max(counts[i] for i in part) for part in parts)
+        real = sum(counts)
+        rows[name] = {"order": name, "batches": len(parts), "real_tokens": real,
+                      "positions": positions, "padding_share": 1 - real / positions}  # fmt: skip
+
+    def one_pass(order_batches: list[list[str]]) -> None:
+        for batch in order_batches:
+            fn(batch)
+
+    samples: dict[str, list[float]] = {name: [] for name in orders}
+    for r in range(repeats):  # the orders take turns, so drift affects both
+        for name in orders:
+            stats = measure_latency(one_pass, [batches[name]], warmup * (r == 0), 1, threads)
+            samples[name] += stats.samples_ms
+            rows[name]["threads"] = stats.threads
+    for name, row in rows.items():
+        p50 = percentile(samples[name], 50)
+        row["p50_ms"] = round(p50, 2)
+        row["throughput_per_s"] = round(1000.0 * len(texts) / p50, 2) if p50 > 0 else float("inf")
+        row["padding_share"] = round(row["padding_share"], 4)
+    cols = ["order", "batches", "real_tokens", "positions", "padding_share", "p50_ms"]
+    return pd.DataFrame(list(rows.values()))[[*cols, "throughput_per_s", "threads"]]
+
+
+def explain_buckets(table: Any, flat: float = BATCHING_FLAT) -> Verdict:
+    """Say, from a :func:`length_buckets` table, how much padding sorting removed and whether
+    that raised throughput on this machine.
+
+    Args:
+        table: the DataFrame returned by :func:`length_buckets`.
+        flat: a relative change in throughput below this counts as no change.
+
+    Returns:
+        A :class:`~mlliteracy._core.expect.Verdict` with outcome ``pays``, ``flat`` or ``hurts``.
+
+    Example:
+        >>> mll.explain_buckets(mll.length_buckets(pipe.predict, texts, batch_size=16))
+    """
+    cols = {"order", "positions", "padding_share", "throughput_per_s"}
+    if not hasattr(table, "columns") or not cols <= set(table.columns):
+        raise MLLError("table must be the DataFrame returned by mll.length_buckets")
+    by = table.set_index("order")
+    if not set(ORDERS) <= set(by.index):
+        raise MLLError(f"table must have one row per order {ORDERS}: pass mll.length_buckets(...)")
+    a, s = by.loc[ORDERS[0]], by.loc[ORDERS[1]]
+    cut = 1 - float(s.positions) / float(a.positions)
+    change = float(s.throughput_per_s) / float(a.throughput_per_s) - 1
+    pad = (
+        f"Sorting by length cut the positions the model computes from {int(a.positions)} to "
+        f"{int(s.positions)} ({cut:.0%} fewer; padding {float(a.padding_share):.0%} -> "
+        f"{float(s.padding_share):.0%} of all positions). "
+    )
+    rates = f"{float(a.throughput_per_s):.1f} -> {float(s.throughput_per_s):.1f} texts/s"
+    if change >= flat:
+        text = pad + (
+            f"Throughput **rose** {change:+.0%} ({rates}): on this machine the padding was real "
+            "work, and bucketing removed it. A service that sorts must return the answers in "
+            "the order the requests came."
+        )
+        return Verdict(text, "pays")
+    if change <= -flat:
+        text = pad + (
+            f"Yet throughput **fell** {change:+.0%} ({rates}): fewer positions did not make "
+            "these runs faster here. Rerun it; if it holds, the cost is elsewhere than padding "
+            "(per-call overhead, the machine's other load)."
+        )
+        return Verdict(text, "hurts")
+    text = pad + (
+        f"Throughput changed by {change:+.0%} ({rates}), about what a rerun moves: here the "
+        "padding saved too little work to show."
+    )
+    return Verdict(text, "flat")

@@ -7,6 +7,7 @@ client thread is pinned to the cores the server does not use.
 
 Example:
     >>> mll.load_test(server, ["great day", "awful"], requests=50, concurrency=(1, 8))
+    >>> mll.explain_load(pd.concat([naive_load, fast_load]))
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._core.errors import MLLError
+from .._core.expect import Verdict
 from .server import Server, allowed_cpus, pin_to
 from .timing import percentile
 
@@ -204,3 +206,100 @@ def load_test(
             "server_peak_rss_mb": peak[0] / 2**20,
         })  # fmt: skip
     return pd.DataFrame(rows, columns=LOAD_COLUMNS).round(2)
+
+
+#: a throughput change smaller than this share is called "flat" (reruns move it about as much)
+LOAD_FLAT = 0.10
+
+
+def explain_load(
+    table: Any, fast: str = "optimized", naive: str = "naive", flat: float = LOAD_FLAT
+) -> Verdict:
+    """Say, from load-test rows of both servers, whether the fast server's micro-batching raised
+    its throughput with concurrency, how the two servers' p50 compare at the same concurrency,
+    and how much memory the naive server adds per extra request in flight.
+
+    Args:
+        table: rows of :func:`load_test` for both servers (e.g. ``pd.concat`` of the two).
+        fast, naive: the two values of the ``server`` column.
+        flat: a relative change in throughput below this counts as no change.
+
+    Returns:
+        A :class:`~mlliteracy._core.expect.Verdict` with outcome ``pays``, ``flat`` or ``hurts``
+        (the fast server's throughput from its lowest to its highest concurrency).
+
+    Example:
+        >>> mll.explain_load(pd.concat([naive_load, fast_load], ignore_index=True))
+    """
+    cols = {"server", "concurrency", "p50_ms", "throughput_rps", "server_peak_rss_mb"}
+    if not hasattr(table, "columns") or not cols <= set(table.columns):
+        raise MLLError(
+            "table must hold mll.load_test rows, e.g. pd.concat([naive_load, fast_load])"
+        )
+    rows = {}
+    for name in (fast, naive):
+        part = table[table["server"] == name].sort_values("concurrency")
+        if part.empty:
+            found = sorted(set(map(str, table["server"])))
+            raise MLLError(f"no rows for server {name!r} (found {found}): pass fast=/naive=")
+        rows[name] = part.set_index("concurrency")
+    f = rows[fast]
+    c_lo, c_hi = int(f.index[0]), int(f.index[-1])
+    t_lo, t_hi = float(f.throughput_rps.iloc[0]), float(f.throughput_rps.iloc[-1])
+    change = t_hi / t_lo - 1 if t_lo > 0 else float("nan")
+    rates = f"{t_lo:.1f} requests/s at concurrency {c_lo} to {t_hi:.1f}/s at {c_hi}"
+    if len(f) < 2:
+        outcome, text = "flat", f"The {fast} server was tested at one concurrency only ({c_lo}). "
+    elif change >= flat:
+        outcome = "pays"
+        text = (
+            f"The {fast} server's throughput **rose** from {rates} ({change:+.0%}): requests "
+            "that arrived together shared forward passes and overlapped their HTTP work, so "
+            "micro-batching paid here. "
+        )
+    elif change <= -flat:
+        outcome = "hurts"
+        text = (
+            f"The {fast} server's throughput **fell** from {rates} ({change:+.0%}): "
+            "micro-batching did not pay here; as in section 6, a batch added padding and the "
+            "cores were already busy. "
+        )
+    else:
+        outcome = "flat"
+        text = (
+            f"The {fast} server's throughput stayed about level, from {rates} ({change:+.0%}): "
+            "micro-batching bought no throughput here. "
+        )
+    return Verdict(
+        text + _compare_p50(rows, fast, naive) + _rss_growth(rows[naive], naive), outcome
+    )
+
+
+def _compare_p50(rows: dict[str, Any], fast: str, naive: str) -> str:
+    common = [int(c) for c in rows[fast].index if c in rows[naive].index]
+    if not common:
+        return "The two servers share no concurrency level, so their p50 cannot be compared. "
+    parts = []
+    for c in common:
+        n, q = float(rows[naive].p50_ms.loc[c]), float(rows[fast].p50_ms.loc[c])
+        ratio = f", {n / q:.1f}x" if q > 0 else ""
+        parts.append(f"{n:.0f} ms vs {q:.1f} ms at concurrency {c}{ratio}")
+    return f"At the same concurrency, p50 of {naive} vs {fast}: " + "; ".join(parts) + ". "
+
+
+def _rss_growth(part: Any, name: str) -> str:
+    if len(part) < 2:
+        return f"The {name} server ran at one concurrency only: no memory growth to read."
+    c0, c1 = int(part.index[0]), int(part.index[-1])
+    r0, r1 = float(part.server_peak_rss_mb.iloc[0]), float(part.server_peak_rss_mb.iloc[-1])
+    per = (r1 - r0) / (c1 - c0)
+    if per <= 0:
+        return (
+            f"The {name} server's peak memory did not grow from concurrency {c0} to {c1} "
+            f"({r0:.0f} -> {r1:.0f} MB): its model copies did not overlap in these runs."
+        )
+    return (
+        f"The {name} server's peak memory grew from {r0:.0f} MB at concurrency {c0} to "
+        f"{r1:.0f} MB at {c1}: **{per:.0f} MB per extra request in flight**, one model copy "
+        f"each, so 50 concurrent requests would need about {r0 + per * (50 - c0):,.0f} MB."
+    )

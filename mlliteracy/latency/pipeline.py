@@ -124,16 +124,26 @@ class SentimentPipeline:
     def _stage(self, name: str) -> Any:
         return self.timer.stage(name) if self.timer is not None else contextlib.nullcontext()
 
+    def load(self) -> tuple[Any, Any]:
+        """The "load model" stage: (tokenizer, model). With ``reload_per_request`` (the
+        mistake) a fresh copy read from disk, else the process-wide one; ONNX backends need
+        only the tokenizer (model ``None``)."""
+        if self._session is not None:
+            return shared_tokenizer(), None
+        return self._encoder()
+
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Sentence embeddings for one batch of texts (the part the backends differ in).
+        """Sentence embeddings for one batch of texts: :meth:`load`, then :meth:`embed_with`.
 
         Tokenize, forward and pool are written out rather than ``SentenceTransformer.encode``:
         the lesson times each stage on its own and switches each mistake on and off."""
         with self._stage("load model"):
-            if self._session is None:
-                tokenizer, model = self._encoder()
-            else:
-                tokenizer, model = shared_tokenizer(), None
+            tokenizer, model = self.load()
+        return self.embed_with(tokenizer, model, texts)
+
+    def embed_with(self, tokenizer: Any, model: Any, texts: list[str]) -> np.ndarray:
+        """The stages after the load (tokenize, forward, pool) with a given tokenizer and model
+        (``model`` is ignored by the ONNX backends, which run their own session)."""
         if self._session is not None:
             with self._stage("tokenize"):
                 enc = self._tokenize(tokenizer, texts, "np")
