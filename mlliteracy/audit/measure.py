@@ -37,10 +37,11 @@ from .assistant import build_assistant
 from .register import risk_register, summarise_measurements
 
 SECTIONS = ("hallucination", "bias", "pii", "membership", "robustness", "supply_chain")
-#: sample sizes (full, quick): tweets the triage head trains on, membership and perturbation
-#: sample sizes, bootstrap rounds, tweets scanned for PII (None: every training tweet)
+#: sample sizes (full, quick): tweets the triage head trains on (in full, the deployed head:
+#: build_assistant's defaults), membership and perturbation sample sizes, bootstrap rounds,
+#: tweets scanned for PII (None: every training tweet)
 SIZES = {
-    "n_train": (200, 60), "n_test": (60, 20), "n_membership": (80, 20),
+    "n_train": (1000, 60), "n_test": (200, 20), "n_membership": (150, 20),
     "n_perturb": (40, 10), "n_boot": (1000, 200), "n_templates": (None, 5),
     "n_pii": (None, 3000), "n_log": (20, 10),
 }  # fmt: skip
