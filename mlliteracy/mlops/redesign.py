@@ -4,11 +4,13 @@ Compared with the shadow-IT case: the data is a CSV whose sha256 is recorded and
 before training; an executable pandera schema for the raw data and for a serving batch;
 dependencies from a lock file (the transitive closure of ``requirements.in``, pinned to the
 versions installed now); seeds and deterministic kernels; MLflow tracking in a local SQLite
-store; tests (data, schema, reproducibility, quality gate); CI; a drift monitoring
-configuration; a model card. The project imports numpy, pandas, torch, pandera and mlflow,
-never ``mlliteracy``: ``python -m pytest`` runs it anywhere its lock file is installed.
-The project's files are in ``mlliteracy/assets/redesign`` (runnable as they are); this module
-fills in the gate and the seed and writes the data, the hashes and the lock.
+store; tests (data, schema, reproducibility, quality gate, drift check); CI; a drift check
+(``monitor.py``) with its thresholds in a configuration file; a model card; and version control:
+the folder is made a git repository with one commit when ``git`` is on PATH. The project
+imports numpy, pandas, torch, pandera and mlflow, never ``mlliteracy``: ``python -m pytest``
+runs it anywhere its lock file is installed. The project's files are in
+``mlliteracy/assets/redesign`` (runnable as they are); this module fills in the gate and the
+seed and writes the data, the hashes and the lock.
 
 Example:
     >>> mll.redesign_pipeline("pipeline").files
@@ -22,7 +24,10 @@ import json
 import os
 import platform
 import re
+import shutil
+import subprocess
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,12 +35,12 @@ import numpy as np
 
 from .._core.errors import MLLError
 from ..data.datasets import load_digits
-from .monitoring import KS_ALPHA, PSI_ALERT
+from .monitoring import PSI_ALERT
 from .shadowit import CaseFolder, folder_record
 
 ASSET = Path(__file__).resolve().parents[1] / "assets" / "redesign"
 #: Asset file -> where it goes in the project (everything else keeps its relative path).
-RENAMES = {"ci.yml": ".github/workflows/ci.yml"}
+RENAMES = {"ci.yml": ".github/workflows/ci.yml", "gitignore": ".gitignore"}
 LOCK_NAME = "requirements.lock"
 PIXELS = tuple(f"p{i:02d}" for i in range(64))
 
@@ -132,8 +137,43 @@ def _fill(text: str, name: str, pattern: str, value: str) -> str:
     return new
 
 
+def _commit(root: Path) -> None:
+    """``git init`` and one commit of every file (fixed author and date: the commit id depends
+    on the files only). Without git on PATH, warn and leave the folder without version control."""
+    git = shutil.which("git")
+    if git is None:
+        warnings.warn(
+            f"git is not on PATH: {root.name} was written without version control, so the scan "
+            "finds none; install git, then run git init, git add -A, git commit there",
+            stacklevel=3,
+        )
+        return
+    who = "mlliteracy redesign"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME=who, GIT_COMMITTER_NAME=who, GIT_CONFIG_NOSYSTEM="1",
+               GIT_AUTHOR_EMAIL="redesign@example.invalid", GIT_CONFIG_GLOBAL=os.devnull,
+               GIT_COMMITTER_EMAIL="redesign@example.invalid",
+               GIT_AUTHOR_DATE="2024-01-01T00:00:00+0000",
+               GIT_COMMITTER_DATE="2024-01-01T00:00:00+0000")  # fmt: skip
+    quiet = ["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([git, *quiet, *args], cwd=root, env=env, capture_output=True,
+                              timeout=60)  # fmt: skip
+
+    steps = [run("init", "-q"), run("add", "-A")]
+    if run("diff", "--cached", "--quiet").returncode:  # something to commit
+        steps.append(run("commit", "-q", "--no-verify", "-m", "the redesigned digits pipeline"))
+    failed = next((r for r in steps if r.returncode), None)
+    if failed is not None:
+        raise MLLError(
+            f"git {' '.join(map(str, failed.args[len(quiet) + 1 :]))} failed in {root}: "
+            f"{failed.stderr.decode(errors='replace').strip()[:200]}; pass git=False to skip it"
+        )
+
+
 def redesign_pipeline(
-    folder: str | os.PathLike[str], *, seed: int = 0, min_accuracy: float = 0.9
+    folder: str | os.PathLike[str], *, seed: int = 0, min_accuracy: float = 0.9, git: bool = True
 ) -> CaseFolder:
     """Write the redesigned digits pipeline into ``folder`` (files only; nothing is trained).
 
@@ -141,6 +181,8 @@ def redesign_pipeline(
         folder: where to write it (e.g. ``"pipeline"``); existing files are overwritten.
         seed: the default seed of ``train.py`` (also in the model card).
         min_accuracy: the quality gate written into ``train.py`` (``MIN_TEST_ACCURACY``).
+        git: make the folder a git repository with one commit (needs ``git`` on PATH; without
+            it a warning says so). ``False`` writes the files only, like a folder sent as a zip.
 
     Returns:
         A :class:`CaseFolder` with the files and their hashes.
@@ -172,10 +214,13 @@ def redesign_pipeline(
               "files": {"digits.csv": {"sha256": hashlib.sha256(csv).hexdigest(),
                                        "rows": csv.count(b"\n") - 1}}}  # fmt: skip
     monitoring = {"reference": "training split of data/digits.csv (data/data_hashes.json)",
-                  "signals": ["every pixel feature", "predicted class distribution"],
+                  "check": "python monitor.py BATCH.csv (tests/test_monitor.py runs it)",
+                  "signals": ["ink: sum of an image's 64 pixel counts",
+                              "lit: pixels with a count above 0"],
                   "psi": {"little": "< 0.1", "moderate": "0.1-0.25", "significant": "> 0.25"},
-                  "alert": {"psi_above": PSI_ALERT, "ks_pvalue_below": KS_ALPHA},
-                  "on_alert": "page the owner; retrain if the alert lasts 2 days"}  # fmt: skip
+                  "alert": {"psi_above": PSI_ALERT},
+                  "on_alert": "page the owner; retrain when 3 of the last 5 batches alert",
+                  }  # fmt: skip
     direct = _direct_requirements(files["requirements.in"].decode())
     files.update({
         "train.py": train.encode(),
@@ -189,4 +234,6 @@ def redesign_pipeline(
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    if git:
+        _commit(root)
     return folder_record(root)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 import mlliteracy as mll
@@ -59,7 +61,7 @@ def test_shadow_it_case_scores_zero_everywhere(tmp_path):
     lines = case.read("digits_export_FINAL (copy).csv").splitlines()
     assert len(lines) == 1 + 400 + 3 + 2  # header, rows, rows pasted twice, empty rows
     scan = mll.scan_project(case.path)
-    assert scan.passed == [] and len(scan.failed) == 10
+    assert scan.passed == [] and len(scan.failed) == 11
     assert "unpinned" in scan.details["pinned_deps"]
     score = mll.ml_test_score(scan)
     assert score.final == 0 and sum(score.points.values()) == 0
@@ -75,26 +77,39 @@ def test_redesigned_pipeline_scores_higher(tmp_path):
     wanted = {"train.py", "schema.py", "tests/test_pipeline.py", "data/digits.csv"}
     assert wanted <= set(folder.files)
     assert "schema.json" not in folder.files and "requirements.txt" not in folder.files
+    assert ".gitignore" in folder.files and "monitor.py" in folder.files
     scan = mll.scan_project(folder.path)
-    assert scan.failed == ["version_control"]
+    assert scan.failed == ([] if shutil.which("git") else ["version_control"])
     assert scan.details["schema"] == "schema.py"
     assert scan.details["pinned_deps"] == "requirements.lock"  # requirements.in is its input
+    assert scan.details["monitoring"] == "monitor.py, tests/test_monitor.py"
+    assert scan.details["quality_gate"] == "tests/test_pipeline.py, train.py"
     score = mll.ml_test_score(scan)
-    assert score.sections == {"data": 2, "model": 1, "infrastructure": 3, "monitoring": 1.5}
-    assert score.final == 1
+    model = 1 if shutil.which("git") else 0  # model_1 needs the repository
+    assert score.sections == {"data": 2, "model": model, "infrastructure": 3.5, "monitoring": 1.5}
+    assert score.final == model
     manual = mll.merge_evidence(scan, {"model_6": (0.5, "per-class accuracy table")})
-    assert mll.ml_test_score(manual).final == 1.5
+    assert mll.ml_test_score(manual).final == model + 0.5
+    zipped = mll.scan_project(mll.redesign_pipeline(tmp_path / "zip", git=False).path)
+    assert zipped.failed == ["version_control"] and "model_1" not in zipped.evidence
+
+
+def test_the_redesign_falls_back_cleanly_without_git(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.warns(UserWarning, match="git is not on PATH"):
+        folder = mll.redesign_pipeline(tmp_path / "pipeline")
+    assert not (folder.path / ".git").exists() and "train.py" in folder.files
 
 
 def test_scan_reads_files_it_is_given(tmp_path):
     (tmp_path / "requirements.txt").write_text("numpy==2.0.0\ntorch==2.6.0  # cpu\n-e .\n")
     (tmp_path / "train.py").write_text("import torch\ntorch.manual_seed(0)\nimport mlflow\n")
-    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git").mkdir()  # an empty .git is no repository
     scan = mll.scan_project(tmp_path)
-    assert scan.passed == ["pinned_deps", "seeds", "tracking", "version_control"]
+    assert scan.passed == ["pinned_deps", "seeds", "tracking"]
     assert scan.evidence["infrastructure_1"][0] == 0.5
-    assert scan.evidence["model_1"][0] == 0.5
-    assert "found" in scan._repr_html_() and "passed=4" in repr(scan)
+    assert "model_1" not in scan.evidence
+    assert "found" in scan._repr_html_() and "passed=3" in repr(scan)
     with pytest.raises(mll.MLLError, match="not a folder"):
         mll.scan_project(tmp_path / "requirements.txt")
 
