@@ -160,16 +160,21 @@ def draw(spec: Any) -> str:
         x, y = pos[c.id]
         rx = 14 if c.kind == "actor" else 3
         dash = ' stroke-dasharray="3 2"' if c.kind == "external" else ""
-        sub = ", ".join(c.models) or c.kind
+        subs = _wrap(list(c.models) or [c.kind], 30)
+        top = 17 if len(subs) == 1 else 14
         parts.append(
             f'<g class="component"><title>{_html.esc(f"{c.kind}: {c.id} ({c.zone})")}</title>'
             f'<rect x="{x:.0f}" y="{y:.0f}" width="{_BOX_W}" height="{_BOX_H}" rx="{rx}" '
             f'fill="{KINDS.get(c.kind, "#fff")}" stroke="#333"{dash}/>'
-            f'<text x="{x + _BOX_W / 2:.0f}" y="{y + 17:.0f}" text-anchor="middle">'
+            f'<text x="{x + _BOX_W / 2:.0f}" y="{y + top:.0f}" text-anchor="middle">'
             f"{_html.esc(_cut(c.label, 26))}</text>"
-            f'<text x="{x + _BOX_W / 2:.0f}" y="{y + 31:.0f}" text-anchor="middle" '
-            f'font-size="8.5" fill="#444">{_html.esc(_cut(sub, 30))}</text></g>'
         )
+        for i, line in enumerate(subs):
+            parts.append(
+                f'<text x="{x + _BOX_W / 2:.0f}" y="{y + top + 13 + 9 * i:.0f}" '
+                f'text-anchor="middle" font-size="8.5" fill="#444">{_html.esc(line)}</text>'
+            )
+        parts.append("</g>")
     parts.extend(labels)  # on top of the boxes, so no label hides behind one
     parts.append("</svg>")
     return "".join(parts)
@@ -177,3 +182,16 @@ def draw(spec: Any) -> str:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _wrap(items: list[str], limit: int) -> list[str]:
+    """Comma-joined items on at most two lines of ``limit`` characters (the box's room)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 2 + len(item) <= limit:
+            lines[-1] += f", {item}"
+        else:
+            lines.append(item)
+    if len(lines) > 2:
+        lines = [lines[0], ", ".join(lines[1:])]
+    return [_cut(line, limit) for line in lines]

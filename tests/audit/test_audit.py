@@ -75,6 +75,8 @@ def test_diagram_has_one_box_per_component_and_dashed_boundaries(spec):
     assert svg.count('class="boundary"') == 2 and "stroke-dasharray" in svg
     assert spec.diagram().text == svg  # deterministic
     assert "<" not in re.sub(r"<[^>]*>", "", svg)  # labels escaped
+    # every model a component holds is written out in full (two lines in the box if need be)
+    assert "…" not in svg and ">logistic head</text>" in svg
 
 
 def test_provenance_trace_flags_unknown_consent():
