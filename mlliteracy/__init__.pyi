@@ -310,6 +310,7 @@ from .mlops.alerts import (
     PsiNull as PsiNull,
     drift_alert as drift_alert,
     plot_drift as plot_drift,
+    plot_drift_pca as plot_drift_pca,
     plot_psi_null as plot_psi_null,
     psi_null as psi_null,
 )
@@ -327,6 +328,7 @@ from .mlops.repro import (
 )
 from .mlops.scan import scan_project as scan_project
 from .mlops.shadowit import shadow_it_case as shadow_it_case
+from .mlops.stages import StageTools as StageTools, stage_tools as stage_tools
 from .mlops.testscore import (
     merge_evidence as merge_evidence,
     ml_test_score as ml_test_score,

@@ -17,6 +17,7 @@ Modules:
   don't).
 - ``shadowit``: The "shadow IT" training pipeline: a case study for the MLOps audit, shipped as
   files.
+- ``stages``: Tools per stage of the redesigned pipeline, with the SLA or trigger each holds.
 - ``testscore``: The ML Test Score rubric (Breck et al., 2017): 28 tests, four sections, the
   minimum rule.
 - ``tracking``: Experiment tracking with MLflow: a local SQLite store, no server, no network.

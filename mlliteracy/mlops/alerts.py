@@ -225,3 +225,57 @@ def drift_alert(history: Sequence[float], threshold: float, k: int = 3, m: int =
     if not np.isfinite(threshold) or threshold <= 0:
         raise MLLError(f"threshold={threshold!r} must be a positive PSI, e.g. null.threshold(0.99)")
     return DriftAlert(values, float(threshold), k, m)
+
+
+def plot_drift_pca(reference: Any, current: Any, feature: str, bins: int = 20) -> FigurePNG:
+    """Reference vs current histograms of one feature and of PC1 of all the features.
+
+    PC1 comes from scikit-learn's PCA fitted on the reference only, after scaling each column
+    by the reference's mean and standard deviation; the current sample is projected with the
+    same fit, so a shift shows up as a moved histogram.
+
+    Args:
+        reference: DataFrame of numeric features (e.g. ``mll.text_features``) the model saw.
+        current: DataFrame with the same columns, from serving.
+        feature: the column drawn in the first panel.
+
+    Returns:
+        A :class:`FigurePNG`; ``facts`` holds each panel's PSI and PC1's explained share.
+
+    Example:
+        >>> mll.plot_drift_pca(mll.text_features(ref), mll.text_features(cur), "mentions")
+    """
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from sklearn.decomposition import PCA
+
+    if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
+        raise MLLError("reference and current must be DataFrames, e.g. mll.text_features(texts)")
+    if list(reference.columns) != list(current.columns) or feature not in reference.columns:
+        raise MLLError(f"feature={feature!r}: pass two frames with the same columns, including it")
+    if len(reference) < 3 or len(current) < 1:
+        raise MLLError(
+            "reference needs 3 rows or more and current 1 or more to fit and project PC1"
+        )
+    ref, cur = reference.to_numpy(np.float64), current.to_numpy(np.float64)
+    mean, std = ref.mean(axis=0), ref.std(axis=0)
+    std[std == 0] = 1.0
+    pca = PCA(n_components=1, random_state=0).fit((ref - mean) / std)
+    pcs = [pca.transform((x - mean) / std)[:, 0] for x in (ref, cur)]
+    column = [frame[feature].to_numpy(np.float64) for frame in (reference, current)]
+    panels = [(feature, *column), ("PC1 of all features", *pcs)]
+    fig = Figure(figsize=(9.0, 3.2))
+    facts: dict[str, Any] = {"pc1_explained": round(float(pca.explained_variance_ratio_[0]), 3)}
+    for ax, (label, a, b) in zip(fig.subplots(1, 2), panels, strict=True):
+        edges = np.histogram_bin_edges(np.concatenate([a, b]), bins=bins)
+        ax.hist(a, bins=edges, density=True, alpha=0.55, label=f"reference (n={len(a)})")
+        ax.hist(b, bins=edges, density=True, alpha=0.55, label=f"current (n={len(b)})")
+        value = psi(a, b)
+        facts[f"psi {label}"] = round(value, 3)
+        ax.set_title(f"{label}: PSI {value:.3f}", fontsize=10)
+        ax.set_ylabel("density")
+        ax.legend(fontsize=8)
+    title = f"Drift as pictures: {feature} and PC1 (PCA fitted on the reference)"
+    fig.suptitle(title)
+    fig.tight_layout()
+    return FigurePNG(fig, title, facts)

@@ -43,6 +43,9 @@ ASSET = Path(__file__).resolve().parents[1] / "assets" / "redesign"
 RENAMES = {"ci.yml": ".github/workflows/ci.yml", "gitignore": ".gitignore"}
 LOCK_NAME = "requirements.lock"
 PIXELS = tuple(f"p{i:02d}" for i in range(64))
+#: When the data was published: scikit-learn's digits are the test set of UCI's "Optical
+#: Recognition of Handwritten Digits" (E. Alpaydin, C. Kaynak), donated to UCI on 1998-06-30.
+PUBLISHED = "1998-06-30"
 
 
 def _direct_requirements(text: str) -> list[str]:
@@ -211,6 +214,7 @@ def redesign_pipeline(
     card = card.replace("__SEED__", str(seed)).replace("__MIN_ACCURACY__", str(min_accuracy))
     csv = _digits_csv()
     hashes = {"source": "scikit-learn's digits (via mlliteracy.load_digits), pixel counts 0..16",
+              "published": PUBLISHED,
               "files": {"digits.csv": {"sha256": hashlib.sha256(csv).hexdigest(),
                                        "rows": csv.count(b"\n") - 1}}}  # fmt: skip
     monitoring = {"reference": "training split of data/digits.csv (data/data_hashes.json)",

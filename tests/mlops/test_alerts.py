@@ -80,3 +80,21 @@ def test_plot_drift_shows_psi_bins(pool):
 def test_bad_input_is_one_clear_line(pool, call):
     with pytest.raises(MLLError):
         call(pool)
+
+
+def test_drift_pictures_show_a_shift_in_one_feature_and_in_pc1():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame(rng.normal(size=(600, 3)), columns=["a", "b", "c"])
+    same = pd.DataFrame(rng.normal(size=(600, 3)), columns=["a", "b", "c"])
+    moved = same.assign(a=same["a"] + 2, b=same["b"] + 2)
+    calm = mll.plot_drift_pca(ref, same, "a").facts
+    shifted = mll.plot_drift_pca(ref, moved, "a").facts
+    assert calm["psi a"] < 0.1 and calm["psi PC1 of all features"] < 0.1
+    assert shifted["psi a"] > 1 and shifted["psi PC1 of all features"] > 0.25
+    assert 0 < calm["pc1_explained"] <= 1
+    with pytest.raises(mll.MLLError, match="feature"):
+        mll.plot_drift_pca(ref, same, "z")
+    with pytest.raises(mll.MLLError, match="DataFrames"):
+        mll.plot_drift_pca(ref.to_numpy(), same, "a")
