@@ -220,7 +220,7 @@ def _small_curve(seed: int) -> Any:
 
 @pytest.fixture(scope="module")
 def compliance_inputs() -> dict[str, dict[str, Any]]:
-    """What each question's set-up cells give (q5's curve: a made-up one, for speed: the
+    """What each question's set-up cells give (q5's held-out half: a made-up curve, for speed: the
     statuses only ask whether the hallucination was measured)."""
     return {
         "q1_boundary": {"spec": mll.demo_system()},
@@ -230,7 +230,7 @@ def compliance_inputs() -> dict[str, dict[str, Any]]:
         },
         "q3_pii": {"tweets": mll.load_tweets(seed=0), "N_PII": 2000},
         "q5_gaps": {
-            "curve": _small_curve(0),
+            "held": _small_curve(0),
             "threshold": 0.65,
             "FRAMEWORK": "EU AI Act Annex IV",
             "STATUS": "gap",
@@ -252,7 +252,7 @@ def test_compliance_criteria_are_feedback_only():
         "q1_boundary": 6,
         "q2_weights": {"license": "apache-2.0", "sources": 24},
         "q3_pii": {"email": 0, "phone": 2, "url": 118, "handle": 2114, "card": 0},
-        "q4_threshold": 0.65,
+        "q4_threshold": 0.675,
         "q5_gaps": ["IV(6)", "IV(7)", "IV(8)", "IV(9)"],
     }
     for qid, answer in key_answers.items():
@@ -264,7 +264,7 @@ def test_compliance_criteria_are_feedback_only():
     [
         ("q1_boundary", 5),  # the crossing flows, not the components at their ends
         ("q2_weights", {"license": "apache-2.0", "sources": 284}),  # files, not sources
-        ("q4_threshold", 0.625),  # the hallucination cap left out
+        ("q4_threshold", 0.65),  # the rule applied to the whole curve, not to the tune half
         ("q5_gaps", ["IV(2)", "IV(3)", "IV(4)", "IV(5)", "IV(6)", "IV(7)", "IV(8)", "IV(9)"]),
     ],
 )
@@ -295,12 +295,12 @@ def test_compliance_probe_specs_are_valid_and_the_packages_count_agrees(complian
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_compliance_the_written_rule_is_the_packages_best(seed):
-    """A learner who calls ``curve.best`` with the caps gets the solution's threshold."""
+    """A learner who calls ``tune.best`` with the caps gets the solution's threshold."""
     curve = _small_curve(seed)
     for caps in [(0.05, 0.10), (0.10, 0.20), (0.02, 0.10), (0.3, 0.5)]:
         try:
             expected = curve.best(*caps)
         except mll.MLLError:
             continue
-        inputs = {"curve": curve, "MAX_WRONG": caps[0], "MAX_HALLUCINATION": caps[1]}
+        inputs = {"tune": curve, "MAX_WRONG": caps[0], "MAX_HALLUCINATION": caps[1]}
         assert _rerun_compliance("q4_threshold", inputs) == pytest.approx(expected, abs=1e-9)
