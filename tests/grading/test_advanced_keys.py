@@ -72,10 +72,11 @@ def mlops(tmp_path_factory) -> SimpleNamespace:
     return SimpleNamespace(**{k: v for k, v in ns.items() if not k.startswith("__")})
 
 
-def test_mlops_claims_name_tests_the_readme_supports(mlops):
-    # deleting empty rows in Excel is no schema of feature expectations (data_1)
-    assert set(mlops.claims) == {"infrastructure_4"}
-    assert mlops.claims["infrastructure_4"][0] == 0.5
+def test_mlops_claims_credit_no_anti_pattern(mlops):
+    # deleting empty rows in Excel is no schema of feature expectations (data_1), and
+    # eyeballing the accuracy until it "looks OK" is no documented test (infrastructure_4)
+    assert mlops.claims == {}
+    assert "eyeball" in mlops.case.read("README.txt").lower()
 
 
 def test_mlops_key_follows_from_the_case(mlops):
