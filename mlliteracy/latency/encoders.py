@@ -15,7 +15,7 @@ import numpy as np
 
 from .._core.checks import check_texts
 from .._core.errors import MLLError
-from ..models.minilm import MAX_TOKENS, shared_encoder
+from ..models.minilm import MAX_TOKENS, shared_encoder, shared_tokenizer
 from ..models.zoo import load_model
 from .pipeline import SentimentPipeline
 from .profilers import release_memory
@@ -54,10 +54,10 @@ def encoder_options(
     unknown = [e for e in encoders if e not in ENCODERS]
     if unknown or not encoders or encoders[0] != "minilm":
         raise MLLError(f"encoders={tuple(encoders)!r}: start with 'minilm', pick from {ENCODERS}")
-    tokenizer, minilm = shared_encoder()
+    tokenizer = shared_tokenizer()
     rows = []
     for name in encoders:
-        model = minilm if name == "minilm" else _random_encoder(name, seed)
+        model = shared_encoder()[1] if name == "minilm" else _random_encoder(name, seed)
         feeds = [_encode_for(name, tokenizer, t) for t in texts]
 
         def forward(enc: Any, model: Any = model) -> Any:
@@ -77,7 +77,7 @@ def encoder_options(
             }
         )
         del model, forward  # a random-init encoder is hundreds of MB: free it before the next
-    release_memory(models=False)
+        release_memory(models=name == "minilm")  # one encoder in memory at a time
     import pandas as pd
 
     df = pd.DataFrame(rows)
@@ -103,10 +103,12 @@ def agreement_table(
     ref_name = reference or names[0]
     if ref_name not in pipelines:
         raise MLLError(f"reference={ref_name!r} is not one of {names}")
+    release_memory(models=False)  # start on a trimmed heap: a naive variant needs room
     ref = pipelines[ref_name].predict_proba(texts)
     rows = []
     for name in names:
         probs = ref if name == ref_name else pipelines[name].predict_proba(texts)
+        release_memory(models=False)  # a naive variant leaves freed pages of its model copies
         diff = float(np.abs(probs - ref).max())
         rows.append({
             "variant": name,

@@ -284,18 +284,25 @@ def quantize_onnx_int8(src: str | Path, dst: str | Path, per_channel: bool = Fal
 def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     """Export MiniLM + mean pooling to ``workdir/minilm.onnx`` (dynamic batch and length);
     with ``int8`` also write ``minilm-int8.onnx`` (ONNX Runtime dynamic quantisation).
-    Existing files are reused. Returns the path for the requested precision."""
+    Existing files are reused. Returns the path for the requested precision.
+
+    A build first hands freed memory back to the OS, and drops the shared MiniLM before
+    quantising (it loads again when next needed): the exporter and the quantiser each need a
+    few hundred MB for a moment, which must fit a 2 GB machine."""
     workdir = Path(workdir)
     if not workdir.is_dir():
         raise MLLError(f"workdir={str(workdir)!r} is not a folder: create it (e.g. a temp dir)")
-    fp32 = workdir / "minilm.onnx"
+    fp32, q8 = workdir / "minilm.onnx", workdir / "minilm-int8.onnx"
+    if not fp32.exists() or (int8 and not q8.exists()):
+        release_memory(models=False)  # the build's transient lands on a trimmed heap
     if not fp32.exists():
         tokenizer, model = shared_encoder()
         export_pooled_onnx(model, tokenizer, fp32)
+        del tokenizer, model  # so that the release below can drop the encoder
     if not int8:
         return fp32
-    q8 = workdir / "minilm-int8.onnx"
     if not q8.exists():
+        release_memory(models=True)  # the quantiser needs no encoder: drop the shared copy
         quantize_onnx_int8(fp32, q8)
     return q8
 
@@ -365,6 +372,7 @@ def pipeline_steps(
         ``{"naive", "+ load once", "+ dynamic padding", "+ inference mode",
         "+ vectorised post-processing", "+ ONNX Runtime", "+ ONNX int8"}`` -> pipeline.
     """
+    export_encoder_onnx(workdir, int8=True)  # both files before any session: a smaller peak
     steps = [
         ("naive", NAIVE),
         ("+ load once", replace(NAIVE, reload_per_request=False)),
