@@ -27,6 +27,7 @@ from .._core.errors import MLLError
 from .._core.runtime import free_port
 from ..models.sentiment import SentimentClassifier
 from .pipeline import export_encoder_onnx, naive_pipeline, optimized_pipeline
+from .profilers import release_memory
 
 #: longest text /predict accepts, in characters (tweets in the data are at most 320)
 MAX_CHARS = 1000
@@ -239,6 +240,7 @@ def _server_main(argv: Sequence[str] | None = None) -> None:
         threads = args.threads or None
         pipe = optimized_pipeline(clf, args.workdir, batch_size=args.batch_size, threads=threads)
     pipe.predict(["warm up"])
+    release_memory(models=False)  # the warm-up's freed pages go back before serving starts
     app = create_app(pipe, args.variant, args.batch_size, args.max_wait_ms)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False
