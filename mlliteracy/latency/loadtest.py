@@ -300,8 +300,8 @@ def _rss_growth(part: Any, name: str) -> str:
         )
     return (
         f"The {name} server's peak memory grew from {r0:.0f} MB at concurrency {c0} to "
-        f"{r1:.0f} MB at {c1}: **about {per:.0f} MB per extra request in flight** (at that "
-        f"rate, 50 concurrent requests would need about {r0 + per * (50 - c0):,.0f} MB). "
-        "Memory is sampled every 50 ms and two requests' model loads overlap only in part, "
-        "so read it as a lower bound."
+        f"{r1:.0f} MB at {c1}: **about {per:.0f} MB per extra request in flight**. Memory is "
+        "sampled every 50 ms and two requests' model loads overlap only in part, so read it "
+        "as a lower bound, not a rate to multiply: each request that overlaps another fully "
+        "holds a whole model copy."
     )
