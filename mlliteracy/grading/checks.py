@@ -30,7 +30,7 @@ PROBE_LABEL = "graded check: your code, run on an input you do not see"
 _KEYS: dict[str, tuple[str, dict[str, Any]]] = {}
 _FAILS: dict[str, int] = {}
 _NUMBER = re.compile(
-    r"(?<![\w.])[-+]?\$?(\d[\d,]*(?:\.\d+)?)\s*(%|million\b|billion\b|thousand\b|bn\b|[mk]\b)?",
+    r"(?<![\w.])([-+]?)\$?(\d[\d,]*(?:\.\d+)?)\s*(%|million\b|billion\b|thousand\b|bn\b|[mk]\b)?",
     re.I,
 )
 _SCALE = {"%": 0.01, "thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9}
@@ -414,9 +414,9 @@ def _cites(text: str, value: Any, name: str) -> tuple[bool, str]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False, f"compute `{name}` first: the text must quote it"
     for m in _NUMBER.finditer(text):
-        mantissa = m.group(1).replace(",", "")
-        number = float(mantissa)
-        scale = _SCALE.get((m.group(2) or "").lower(), 1.0)
+        mantissa = m.group(2).replace(",", "")
+        number = -float(mantissa) if m.group(1) == "-" else float(mantissa)
+        scale = _SCALE.get((m.group(3) or "").lower(), 1.0)
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
         scaled = value / scale
         digits = len(mantissa.replace(".", "").lstrip("0"))

@@ -286,9 +286,9 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     with ``int8`` also write ``minilm-int8.onnx`` (ONNX Runtime dynamic quantisation).
     Existing files are reused. Returns the path for the requested precision.
 
-    A build first hands freed memory back to the OS, and drops the shared MiniLM before
-    quantising (it loads again when next needed): the exporter and the quantiser each need a
-    few hundred MB for a moment, which must fit a 2 GB machine."""
+    A build first hands freed memory back to the OS: the exporter and the quantiser each need a
+    few hundred MB for a moment, which must fit a 2 GB machine. (The shared MiniLM stays loaded:
+    dropping it while a caller still holds it would load a second copy.)"""
     workdir = Path(workdir)
     if not workdir.is_dir():
         raise MLLError(f"workdir={str(workdir)!r} is not a folder: create it (e.g. a temp dir)")
@@ -298,11 +298,9 @@ def export_encoder_onnx(workdir: str | Path, int8: bool = False) -> Path:
     if not fp32.exists():
         tokenizer, model = shared_encoder()
         export_pooled_onnx(model, tokenizer, fp32)
-        del tokenizer, model  # so that the release below can drop the encoder
     if not int8:
         return fp32
     if not q8.exists():
-        release_memory(models=True)  # the quantiser needs no encoder: drop the shared copy
         quantize_onnx_int8(fp32, q8)
     return q8
 

@@ -188,6 +188,11 @@ def test_order_checks_compare_positions():
         ("It learned and costs $0.70 per 1,000 requests.", 0.7, True),
         ("It learned, 52% of it in the embedding table.", 0.516, True),
         ("It learned, 52% of it in the embedding table.", ..., False),
+        # a negative value is quoted with its sign (an int8 file more accurate than fp32)
+        ("It learned, and its accuracy drop is -2.5 points.", -2.5, True),
+        ("It learned, and its accuracy drop is 2.5 points.", -2.5, False),
+        ("It learned, and its accuracy drop is -2.5 points.", 2.5, False),
+        ("It learned 0.489-0.633 of it.", 0.633, True),  # a range's dash is no sign
     ],
 )
 def test_text_must_quote_the_learners_own_number(text, total, cites):
